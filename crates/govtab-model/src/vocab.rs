@@ -1,0 +1,132 @@
+//! The closed vocabulary of the forms, loaded from `pipelines/vocab.toml`.
+//!
+//! The default vocabulary is compiled in; `Vocabulary::from_toml` reads
+//! another one (for a region whose forms print other names).
+
+use serde::Deserialize;
+
+use crate::artifact::FormKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VocabError {
+    #[error("vocabulary: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("vocabulary: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TitleRule {
+    pub kind: FormKind,
+    pub markers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Level1 {
+    pub name: String,
+    pub level2: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FieldRule {
+    pub label: String,
+    pub field: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub long: bool,
+    #[serde(default)]
+    pub money: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Vocabulary {
+    pub titles: Vec<TitleRule>,
+    pub title_prefixes: Vec<String>,
+    pub not_titles: Vec<String>,
+    pub level1: Vec<Level1>,
+    pub fields: Vec<FieldRule>,
+    pub fund_items: Vec<String>,
+    pub fund_block_labels: Vec<String>,
+    pub fund_columns: Vec<String>,
+    pub goal_labels: Vec<String>,
+    pub goal_expected_labels: Vec<String>,
+    pub goal_actual_labels: Vec<String>,
+    pub indicator_headers: Vec<String>,
+    pub block_labels: Vec<String>,
+    pub total_labels: Vec<String>,
+    pub grade_labels: Vec<String>,
+}
+
+/// The default vocabulary file, compiled in.
+pub const DEFAULT_VOCAB: &str = include_str!("../../../pipelines/vocab.toml");
+
+impl Vocabulary {
+    pub fn from_toml(text: &str) -> Result<Self, VocabError> {
+        let v: Vocabulary = toml::from_str(text)?;
+        if v.level1.is_empty() {
+            return Err(VocabError::Invalid("no [[level1]] categories".into()));
+        }
+        Ok(v)
+    }
+
+    /// The compiled-in vocabulary.
+    pub fn builtin() -> Self {
+        // The file is part of the build; a parse failure is a build defect
+        // caught by this crate's tests, never input-derived.
+        Self::from_toml(DEFAULT_VOCAB).expect("pipelines/vocab.toml is valid")
+    }
+
+    /// All 一级 names.
+    pub fn level1_names(&self) -> impl Iterator<Item = &str> {
+        self.level1.iter().map(|l| l.name.as_str())
+    }
+
+    /// All (二级, parent 一级) pairs in vocabulary order.
+    pub fn level2_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.level1.iter().flat_map(|l| l.level2.iter().map(move |n| (n.as_str(), l.name.as_str())))
+    }
+
+    pub fn parent_of(&self, level2: &str) -> Option<&str> {
+        self.level2_pairs().find(|(n, _)| *n == level2).map(|(_, p)| p)
+    }
+
+    pub fn is_level1(&self, name: &str) -> bool {
+        self.level1.iter().any(|l| l.name == name)
+    }
+
+    pub fn is_level2(&self, name: &str) -> bool {
+        self.level2_pairs().any(|(n, _)| n == name)
+    }
+
+    pub fn field(&self, label: &str) -> Option<&FieldRule> {
+        self.fields.iter().find(|f| f.label == label)
+    }
+
+    /// Kind of form a title line announces, if any.
+    pub fn title_kind(&self, text: &str) -> Option<FormKind> {
+        if self.not_titles.iter().any(|n| text.contains(n.as_str())) {
+            return None;
+        }
+        self.titles
+            .iter()
+            .find(|t| t.markers.iter().any(|m| text.contains(m.as_str())))
+            .map(|t| t.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_vocabulary_parses_and_knows_parents() {
+        let v = Vocabulary::builtin();
+        assert_eq!(v.parent_of("质量指标"), Some("产出指标"));
+        assert_eq!(v.parent_of("服务对象满意度指标"), Some("满意度指标"));
+        assert_eq!(v.parent_of("长效管理"), Some("影响力目标"));
+        assert_eq!(v.title_kind("财政项目支出绩效自评表"), Some(FormKind::SelfEvaluation));
+        assert_eq!(v.title_kind("财政项目支出绩效目标申报表"), Some(FormKind::Target));
+        assert_eq!(v.title_kind("2024年度项目绩效目标汇总表"), None);
+    }
+}
