@@ -1,9 +1,208 @@
 //! Stage 3, **match**: [`FormSet`] → [`FormSet`] with canonical names.
-//! (Work in progress: structure only.)
+//!
+//! In: forms whose cells realign has put into canonical columns, with the
+//! 一级/二级 cells still as printed (`raw_level1`, `raw_level2`; `None` where a
+//! merged cell left the row blank).
+//! Out: the same forms with `level1`/`level2` set to canonical vocabulary
+//! names, every decision logged in `matches` (raw → canonical, score,
+//! method), repairs for changed names and flags for doubtful ones.
+//!
+//! Damage repaired here: garbled category names (OCR look-alikes, split
+//! glyphs), merged cells (filled down, and up where the label is printed at
+//! the centre of its block), labels printed in the wrong column, 一级 names
+//! missing where the 二级 name implies them (the vocabulary's parent).
+//!
+//! The library half ([`Matcher`]) is the fuzzy name matching realign also
+//! uses to recognise labels while it aligns columns.
+
+mod categories;
+mod text;
+
+pub use categories::resolve_categories;
+pub use text::{is_cjk, normalize, similarity, squeeze_cjk_spaces};
 
 use govtab_model::{FormSet, Stage, Vocabulary};
 
-pub fn match_forms(mut set: FormSet, _vocab: &Vocabulary) -> FormSet {
+/// Which level(s) a category name can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    L1,
+    L2,
+    Both,
+}
+
+/// A category cell matched against the vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatMatch {
+    pub name: String,
+    pub level: Level,
+    pub score: f64,
+}
+
+/// Fuzzy matching of printed names against the vocabulary.
+pub struct Matcher<'v> {
+    pub vocab: &'v Vocabulary,
+}
+
+/// Minimum similarity for a fuzzy label or category match.
+pub const MIN_SCORE: f64 = 0.6;
+
+impl<'v> Matcher<'v> {
+    pub fn new(vocab: &'v Vocabulary) -> Self {
+        Matcher { vocab }
+    }
+
+    /// Best match of `text` among `names`; `None` below `min`. Short names
+    /// (≤ 2 characters) only match exactly.
+    pub fn best<'a, I>(&self, text: &str, names: I, min: f64) -> Option<(&'a str, f64)>
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let t = normalize(text);
+        if t.is_empty() {
+            return None;
+        }
+        let mut best: Option<(&'a str, f64)> = None;
+        let mut tie = false;
+        for name in names {
+            let n = normalize(name);
+            let s = if n.chars().count() <= 2 || t.chars().count() <= 2 {
+                if n == t { 1.0 } else { 0.0 }
+            } else {
+                similarity(&t, &n)
+            };
+            match best {
+                Some((_, b)) if s < b => {}
+                Some((_, b)) if (s - b).abs() < 1e-9 => tie = true,
+                _ => {
+                    best = Some((name, s));
+                    tie = false;
+                }
+            }
+        }
+        match best {
+            Some((_, s)) if s >= min && !(tie && s < 1.0) => best,
+            _ => None,
+        }
+    }
+
+    /// Match a header field label (`项目名称`, aliases included). Returns the
+    /// canonical label.
+    pub fn field_label(&self, text: &str) -> Option<(String, f64)> {
+        let t = strip_label_decor(text);
+        if t.chars().count() < 2 {
+            return None;
+        }
+        let mut best: Option<(String, f64)> = None;
+        for f in &self.vocab.fields {
+            for name in std::iter::once(&f.label).chain(f.aliases.iter()) {
+                if let Some((_, s)) = self.best(&t, [name.as_str()], 0.7) {
+                    if best.as_ref().map(|b| s > b.1).unwrap_or(true) {
+                        best = Some((f.label.clone(), s));
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// Match a 一级/二级 category name of the given family (`standard`/`2020`).
+    pub fn category(&self, text: &str, family: &str) -> Option<CatMatch> {
+        let t = normalize(text);
+        if t.is_empty() {
+            return None;
+        }
+        let l1: Vec<&str> = self.vocab.level1.iter().filter(|l| l.family == family).map(|l| l.name.as_str()).collect();
+        let l2: Vec<&str> = self
+            .vocab
+            .level1
+            .iter()
+            .filter(|l| l.family == family)
+            .flat_map(|l| l.level2.iter().map(|s| s.as_str()))
+            .collect();
+        let all: Vec<&str> = l1.iter().chain(l2.iter()).copied().collect();
+        let (name, score) = self.best(&t, all.iter().copied(), MIN_SCORE)?;
+        let in1 = l1.contains(&name);
+        let in2 = l2.contains(&name);
+        let level = match (in1, in2) {
+            (true, true) => Level::Both,
+            (true, false) => Level::L1,
+            _ => Level::L2,
+        };
+        Some(CatMatch { name: name.to_string(), level, score })
+    }
+
+    /// Match a funds-block row label (`其中：` prefix and junk ignored).
+    pub fn fund_item(&self, text: &str) -> Option<(String, f64)> {
+        let t = normalize(text);
+        let t = t.trim_start_matches(|c: char| !is_cjk(c));
+        let t = t.strip_prefix("其中").unwrap_or(t).trim_start_matches([':', '：']);
+        for item in &self.vocab.fund_items {
+            if t == item.as_str() {
+                return Some((item.clone(), 1.0));
+            }
+        }
+        // a label with OCR noise around it ("上一年度资金总额")
+        for item in &self.vocab.fund_items {
+            if t.contains(item.as_str()) && t.chars().count() <= item.chars().count() + 3 {
+                return Some((item.clone(), 0.9));
+            }
+        }
+        self.best(t, self.vocab.fund_items.iter().map(|s| s.as_str()), 0.75).map(|(n, s)| (n.to_string(), s))
+    }
+
+    pub fn is_fund_column(&self, text: &str) -> Option<usize> {
+        let t = normalize(text);
+        self.vocab.fund_columns.iter().position(|c| *c == t)
+    }
+
+    /// Is this cell an indicator-table header cell?
+    pub fn is_indicator_header(&self, text: &str) -> bool {
+        let t = normalize(text);
+        !t.is_empty() && self.vocab.indicator_headers.iter().any(|h| normalize(h) == t)
+    }
+
+    /// Is this text one of the qualitative value words?
+    pub fn is_qualitative(&self, text: &str) -> bool {
+        let t = normalize(text);
+        self.vocab.qualitative_values.iter().any(|q| *q == t)
+    }
+
+    /// Is this cell a piece of the vertical block label (绩 / 效指标 / 绩效指标)?
+    pub fn is_block_label(&self, text: &str) -> bool {
+        let t = normalize(text);
+        if t.is_empty() {
+            return false;
+        }
+        if self.vocab.block_labels.iter().any(|b| *b == t) {
+            return true;
+        }
+        // every ideograph is one of 绩效指标; other glyphs are OCR noise
+        let n = t.chars().count();
+        let ideographs: Vec<char> = t.chars().filter(|c| is_cjk(*c)).collect();
+        n <= 4 && !ideographs.is_empty() && ideographs.iter().all(|c| self.vocab.block_label_chars.contains(*c))
+    }
+}
+
+/// Strip decoration around a label: colons, the money unit `（元）`, junk
+/// glyphs before the first CJK character.
+pub fn strip_label_decor(text: &str) -> String {
+    let t = normalize(text);
+    let t = t.trim_start_matches(|c: char| !is_cjk(c));
+    let mut t = t.trim_end_matches([':', '：']).to_string();
+    for unit in ["（元）", "(元)", "（万元）", "(万元)"] {
+        if let Some(s) = t.strip_suffix(unit) {
+            t = s.to_string();
+        }
+    }
+    t.trim_end_matches([':', '：']).to_string()
+}
+
+pub fn match_forms(mut set: FormSet, vocab: &Vocabulary) -> FormSet {
+    let matcher = Matcher::new(vocab);
+    for form in &mut set.forms {
+        resolve_categories(form, &matcher);
+    }
     set.stage = "match".into();
     set
 }
@@ -16,5 +215,39 @@ impl Stage for Match<'_> {
     const NAME: &'static str = "match";
     fn run(&self, input: FormSet) -> FormSet {
         match_forms(input, self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_through_damage() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        assert_eq!(m.field_label("页目名称").map(|x| x.0), Some("项目名称".into()));
+        assert_eq!(m.field_label("项目总预算（元）：").map(|x| x.0), Some("项目总预算".into()));
+        assert_eq!(m.field_label("申报单位名称：").map(|x| x.0), Some("实施单位".into()));
+        assert_eq!(m.field_label("上海市松江区"), None);
+        assert_eq!(m.fund_item("其中: 当年财政拨款").map(|x| x.0), Some("当年财政拨款".into()));
+        assert_eq!(m.fund_item("上 一 年度资金总额").map(|x| x.0), Some("年度资金总额".into()));
+    }
+
+    #[test]
+    fn categories_match_with_levels() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let c = m.category("产出指标", "standard").unwrap();
+        assert_eq!((c.name.as_str(), c.level), ("产出指标", Level::L1));
+        assert_eq!(m.category("成本指标", "standard").unwrap().level, Level::Both);
+        assert_eq!(m.category("效益指标 ", "standard").unwrap().name, "效益指标");
+        assert_eq!(m.category("满意度", "standard").unwrap().name, "满意度指标");
+        assert_eq!(m.category("数量", "2020").unwrap().name, "数量");
+        assert!(m.category("数量", "standard").is_none());
+        assert!(m.category("项目采购完成率", "standard").is_none());
+        assert!(m.is_block_label("效指标"));
+        assert!(m.is_block_label("绩"));
+        assert!(!m.is_block_label("效益指标"));
     }
 }

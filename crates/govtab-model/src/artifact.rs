@@ -190,6 +190,10 @@ pub struct IndicatorDraft {
     pub weight: Option<String>,
     pub score: Option<String>,
     pub deviation: Option<String>,
+    /// True when realign saw a cell in the 一级/二级 columns that matched no
+    /// category (garbled); match resolves it from the neighbours and flags it.
+    #[serde(default)]
+    pub garbled_category: bool,
     pub at: Provenance,
 }
 
@@ -210,6 +214,10 @@ pub struct FormDraft {
     /// 1-based order within the document.
     pub form: u32,
     pub kind: FormKind,
+    /// Layout family of the indicator table: `standard` or `2020`
+    /// (一级目标/二级目标/三级目标/指标目标值).
+    #[serde(default = "standard_layout")]
+    pub layout: String,
     pub title: String,
     pub pages: Vec<u32>,
     /// First and last input line of the form (text dumps) for `explain`.
@@ -231,6 +239,10 @@ pub struct FormDraft {
     pub repairs: Vec<Repair>,
     #[serde(default)]
     pub flags: Vec<Flag>,
+}
+
+fn standard_layout() -> String {
+    "standard".to_string()
 }
 
 /// Output of `realign` and of `match`: the forms of one document.

@@ -24,6 +24,9 @@ pub struct TitleRule {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Level1 {
     pub name: String,
+    /// Form family the category belongs to (`standard` or `2020`).
+    #[serde(default = "standard_family")]
+    pub family: String,
     pub level2: Vec<String>,
 }
 
@@ -56,6 +59,14 @@ pub struct Vocabulary {
     pub block_labels: Vec<String>,
     pub total_labels: Vec<String>,
     pub grade_labels: Vec<String>,
+    pub section_headings: Vec<String>,
+    pub qualitative_values: Vec<String>,
+    pub block_label_chars: String,
+    pub family_2020_headers: Vec<String>,
+}
+
+fn standard_family() -> String {
+    "standard".to_string()
 }
 
 /// The default vocabulary file, compiled in.

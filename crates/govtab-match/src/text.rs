@@ -1,0 +1,64 @@
+//! Text normalisation shared by every stage that compares names.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Is `c` a CJK ideograph (or a CJK-range character such as a radical)?
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF | 0x2E80..=0x2FDF)
+}
+
+/// Normalise for comparison: NFKC, no whitespace.
+pub fn normalize(s: &str) -> String {
+    s.nfkc().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Remove whitespace between two CJK characters (OCR layers and wrapped cells
+/// put spaces inside words: "办公 室" → "办公室"); other spaces kept, runs
+/// collapsed to one, ends trimmed.
+pub fn squeeze_cjk_spaces(s: &str) -> String {
+    let chars: Vec<char> = s.trim().chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            let prev = out.chars().last();
+            let next = chars.get(j).copied();
+            let joinable = |c: Option<char>| c.map(|c| is_cjk(c) || is_cjk_punct(c)).unwrap_or(true);
+            if !(joinable(prev) && joinable(next)) {
+                out.push(' ');
+            }
+            i = j;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0x2018..=0x201F)
+}
+
+/// Similarity in 0..1: 1 − Levenshtein / max length, over characters.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    strsim::normalized_levenshtein(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squeezes_only_between_cjk() {
+        assert_eq!(squeeze_cjk_spaces("上海市松江区人民 政府办公室"), "上海市松江区人民政府办公室");
+        assert_eq!(squeeze_cjk_spaces("(一) 网络安全"), "(一) 网络安全");
+        assert_eq!(squeeze_cjk_spaces("接待人数少 , 以后 要加强"), "接待人数少 , 以后要加强");
+    }
+}

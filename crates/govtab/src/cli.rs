@@ -1,0 +1,189 @@
+//! Command-line interface: flags, subcommands and the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::pipeline::StageName;
+
+/// Exit status: every input converted, no problem recorded.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: fatal error (output not writable, unreadable artifact, ...).
+pub const EXIT_FATAL: u8 = 1;
+/// Exit status: some inputs (or pages) ended in errors.csv.
+pub const EXIT_PARTIAL: u8 = 3;
+// Exit status 2 (usage error) is clap's own.
+
+const MAIN_AFTER: &str = "\
+Examples:
+  govtab run samples/ --out out/              convert every document under samples/
+  govtab run a.txt b.pdf --out out/ --jobs 2  convert two files with two threads
+  govtab run inbox/ --out out/ --keep-artifacts
+  govtab stage realign --in out/artifacts/a.txt/1-extract.json --out realigned.json
+  govtab explain a.txt --form 2               what each stage did to form 2 of a.txt
+
+Exit status:
+  0  every input converted without problems
+  1  fatal error (cannot write the output directory, unreadable artifact, ...)
+  2  usage error
+  3  partial: some inputs or pages ended in errors.csv
+
+Run `govtab help run` for the output files.";
+
+const RUN_AFTER_SHORT: &str = "\
+Example: govtab run samples/ --out out/
+Exit status: 0 all converted, 1 fatal, 2 usage error, 3 partial (see errors.csv).
+Use --help for the output files and their columns.";
+
+const RUN_AFTER_LONG: &str = "\
+Examples:
+  govtab run samples/ --out out/
+  govtab run scans/2023/*.pdf dumps/ --out out/ --jobs 2 --keep-artifacts
+
+Inputs:
+  Each INPUT is a file or a directory. Directories are walked recursively in
+  sorted order; hidden files and directories (names starting with '.'), the
+  output directory itself, and data files (.json, .jsonl, .csv) found by the
+  walk are skipped (name such a file explicitly to convert it). Text dumps in
+  UTF-8, UTF-16 (with BOM) or GBK/GB18030 and PDFs are read; anything else is
+  reported in errors.csv.
+
+Output files (in --out DIR, overwritten on each run):
+  records.jsonl   one JSON record per form (schema: shared/schema/records.md),
+                  in input order, then form order
+  projects.csv    one row per form: doc, form, pages (\"1;2\"), kind, year,
+                  project, department, implementer, unit, goal_expected,
+                  goal_actual, total_weight, total_score, grade, attributes
+                  (a JSON object), n_funds, n_indicators, n_repairs, n_flags
+  funds.csv       one row per funds row: doc, form, row, item, initial_budget,
+                  annual_budget, executed, weight, execution_rate, score,
+                  amount, flagged
+  indicators.csv  one row per indicator: doc, form, row, level1, level2,
+                  level3, target, actual, weight, score, deviation, flagged
+  repairs.csv     every change made to the printed text: doc, form, field,
+                  stage, before, after, reason
+  review.csv      every cell the pipeline doubts: doc, form, page, field,
+                  value, reason
+  errors.csv      every input, page or stage that failed: doc, path, page,
+                  stage, reason (always written; header only when clean)
+  artifacts/<doc>/{1-extract,2-realign,3-match,4-assemble}.json
+                  with --keep-artifacts: each stage's output, replayable with
+                  `govtab stage`
+
+  `row` is 0-based, the index used in field paths (funds[0].executed,
+  indicators[3].target). `flagged` is true when a flag names the row, one of
+  its cells, or the whole form (`*`). Numbers are plain decimals; an empty
+  cell is null.
+
+Exit status:
+  0  every input converted without problems
+  1  fatal error (cannot create or write the output directory)
+  2  usage error
+  3  partial: some inputs or pages ended in errors.csv (the rest is converted)";
+
+const STAGE_AFTER: &str = "\
+Each stage reads the previous stage's artifact and writes its own, so a bad
+document can be replayed one stage at a time:
+
+  govtab stage extract  --in scan.pdf       --out 1-extract.json
+  govtab stage realign  --in 1-extract.json --out 2-realign.json
+  govtab stage match    --in 2-realign.json --out 3-match.json
+  govtab stage assemble --in 3-match.json   --out 4-assemble.json
+
+  stage     --in                          --out
+  extract   the input document            Document
+  realign   Document                      FormSet (stage \"realign\")
+  match     FormSet                       FormSet (stage \"match\")
+  assemble  FormSet                       RecordSet (records + problems)
+
+`govtab run --keep-artifacts` writes the same files for every document.
+`--out -` writes to standard output.
+
+Exit status: 0 written (problems, if any, are listed on stderr and kept in
+the artifact), 1 error (unreadable input, wrong artifact type, stage failed),
+2 usage error.";
+
+const EXPLAIN_AFTER: &str = "\
+Examples:
+  govtab explain samples/seeds/000_16e961fe39d33cb9.txt
+  govtab explain scan.pdf --form 3
+  govtab explain out/artifacts/scan.pdf/2-realign.json
+
+For each form: its title, kind and input lines/pages, then what each stage
+did: cells moved and structural repairs (realign), names matched with their
+scores (raw → canonical, score, method), repairs made while assembling, and
+the flags (cells the pipeline doubts).
+
+Exit status: 0 explained, 1 error (unreadable file, no such form), 2 usage error.";
+
+/// govtab: turn Chinese budget-performance forms (text dumps and PDFs) into
+/// records.jsonl and CSV tables.
+#[derive(Debug, Parser)]
+#[command(name = "govtab", version, about, long_about = None, after_help = MAIN_AFTER)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert documents into records.jsonl and CSV tables.
+    Run(RunArgs),
+    /// Run one pipeline stage on one artifact (replay a document stage by stage).
+    Stage(StageArgs),
+    /// Show what each stage did to the forms of one document.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = RUN_AFTER_SHORT, after_long_help = RUN_AFTER_LONG)]
+pub struct RunArgs {
+    /// Input files or directories (directories are walked recursively).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Documents converted in parallel [default: number of cores].
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Also write each document's stage artifacts to DIR/artifacts/<doc>/.
+    #[arg(long)]
+    pub keep_artifacts: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = STAGE_AFTER)]
+pub struct StageArgs {
+    /// The stage to run.
+    #[arg(value_enum)]
+    pub stage: StageName,
+    /// The input document (extract) or the previous stage's JSON artifact.
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: PathBuf,
+    /// Where to write this stage's JSON artifact (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = EXPLAIN_AFTER)]
+pub struct ExplainArgs {
+    /// An input document, or a stage artifact saved by `govtab stage` or `--keep-artifacts`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only this form (1-based, as in records.jsonl).
+    #[arg(long, value_name = "N")]
+    pub form: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
