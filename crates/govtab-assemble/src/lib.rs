@@ -1,10 +1,167 @@
 //! Stage 4, **assemble**: [`FormSet`] → [`RecordSet`].
-//! (Work in progress: structure only.)
+//!
+//! In: forms with every cell in its canonical column and canonical names.
+//! Out: one [`Record`] per form, exactly the shape of `schema/records.md`.
+//!
+//! Here printed text becomes typed values — numbers without thousands
+//! separators, percents as numbers, full-width digits folded, dashes as null,
+//! `>=`/`<=` as `≥`/`≤` — and the form's arithmetic is checked:
+//! indicator weights + funds weight = total weight, score ≤ weight,
+//! Σ scores = total score, 执行率 ≈ 全年执行数 / 全年预算数,
+//! 年度资金总额 = Σ its parts. A failed check flags the cells involved; a
+//! value that cannot be read is null and flagged, never guessed.
 
-use govtab_model::{FormSet, RecordSet, Stage, Vocabulary};
+mod checks;
+mod numbers;
 
-pub fn assemble(set: &FormSet, _vocab: &Vocabulary) -> RecordSet {
-    RecordSet { doc: set.doc.clone(), path: set.path.clone(), records: vec![], problems: set.problems.clone() }
+use std::collections::BTreeMap;
+
+use govtab_model::{Flag, FormDraft, FormSet, Fund, FundDraft, Indicator, Record, RecordSet, Repair, SourceKind, Stage, Vocabulary};
+
+pub use numbers::{normalize_comparators, parse_number, Parsed};
+
+pub(crate) const STAGE: &str = "assemble";
+
+pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
+    let records = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
+    RecordSet { doc: set.doc.clone(), path: set.path.clone(), records, problems: set.problems.clone() }
+}
+
+/// Parse a printed number cell into the record, logging what was done.
+fn num(cell: &Option<String>, path: &str, repairs: &mut Vec<Repair>, flags: &mut Vec<Flag>) -> Option<f64> {
+    let raw = cell.as_deref()?;
+    match parse_number(raw) {
+        Parsed::Empty => None,
+        Parsed::Clean(v) => Some(v),
+        Parsed::Repaired(v, why) => {
+            repairs.push(Repair::new(path, STAGE, raw, fmt_num(v), why.clone()));
+            flags.push(Flag::new(path, STAGE, format!("number read from damaged text '{raw}' ({why})")));
+            Some(v)
+        }
+        Parsed::Unreadable => {
+            flags.push(Flag::new(path, STAGE, format!("unreadable number '{raw}'")));
+            None
+        }
+    }
+}
+
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+}
+
+/// A text cell as the record keeps it: spaces inside CJK words (wrapped or
+/// OCR-split) dropped, paragraphs kept.
+fn text(cell: &Option<String>) -> Option<String> {
+    cell.as_ref()
+        .map(|s| s.split('\n').map(govtab_match::squeeze_cjk_spaces).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n"))
+        .filter(|s| !s.is_empty())
+}
+
+fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
+    let mut repairs = f.repairs.clone();
+    let mut flags = f.flags.clone();
+
+    let mut project = None;
+    let mut department = None;
+    let mut implementer = None;
+    let mut grade = f.grade.clone();
+    let mut attributes = BTreeMap::new();
+    for fd in &f.fields {
+        if fd.value.trim().is_empty() {
+            continue;
+        }
+        let value = text(&Some(fd.value.clone())).unwrap_or_default();
+        match vocab.field(&fd.label).map(|r| r.field.as_str()) {
+            Some("project") => project = project.or(Some(value)),
+            Some("department") => department = department.or(Some(value)),
+            Some("implementer") => implementer = implementer.or(Some(value)),
+            Some("grade") => grade = grade.or(Some(value)),
+            _ => {
+                attributes.entry(fd.label.clone()).or_insert(value);
+            }
+        }
+    }
+
+    let funds: Vec<Fund> = f
+        .funds
+        .iter()
+        .enumerate()
+        .map(|(i, d)| fund(d, i, &mut repairs, &mut flags))
+        .collect();
+
+    let mut indicators = Vec::with_capacity(f.indicators.len());
+    for (i, d) in f.indicators.iter().enumerate() {
+        let p = |field: &str| format!("indicators[{i}].{field}");
+        let target = text(&d.target).map(|t| comparators(&t, &p("target"), &mut repairs));
+        let actual = text(&d.actual).map(|t| comparators(&t, &p("actual"), &mut repairs));
+        indicators.push(Indicator {
+            level1: d.level1.clone(),
+            level2: d.level2.clone(),
+            level3: text(&d.level3),
+            target,
+            actual,
+            weight: num(&d.weight, &p("weight"), &mut repairs, &mut flags),
+            score: num(&d.score, &p("score"), &mut repairs, &mut flags),
+            deviation: d.deviation.as_ref().map(|s| text(&Some(s.clone())).unwrap_or_default()),
+        });
+    }
+
+    let mut record = Record {
+        doc: set.doc.clone(),
+        form: f.form,
+        pages: if set.source == SourceKind::TextDump { Vec::new() } else { f.pages.clone() },
+        kind: f.kind.as_str().to_string(),
+        year: f.year,
+        project,
+        department,
+        implementer,
+        unit: f.unit.clone(),
+        attributes,
+        funds,
+        goal_expected: text(&f.goal_expected),
+        goal_actual: text(&f.goal_actual),
+        indicators,
+        total_weight: num(&f.total_weight, "total_weight", &mut repairs, &mut flags),
+        total_score: num(&f.total_score, "total_score", &mut repairs, &mut flags),
+        grade,
+        repairs,
+        flags,
+    };
+    for (field, missing) in [("project", record.project.is_none()), ("year", record.year.is_none())] {
+        if missing {
+            record.flags.push(Flag::new(field, STAGE, "not found on the form"));
+        }
+    }
+    checks::check(&mut record);
+    dedup_flags(&mut record.flags);
+    record
+}
+
+fn comparators(t: &str, path: &str, repairs: &mut Vec<Repair>) -> String {
+    let out = normalize_comparators(t);
+    if out != t {
+        repairs.push(Repair::new(path, STAGE, t, &out, "comparator normalised (>= → ≥, <= → ≤)"));
+    }
+    out
+}
+
+fn fund(d: &FundDraft, i: usize, repairs: &mut Vec<Repair>, flags: &mut Vec<Flag>) -> Fund {
+    let p = |field: &str| format!("funds[{i}].{field}");
+    Fund {
+        item: d.item.clone(),
+        initial_budget: num(&d.initial_budget, &p("initial_budget"), repairs, flags),
+        annual_budget: num(&d.annual_budget, &p("annual_budget"), repairs, flags),
+        executed: num(&d.executed, &p("executed"), repairs, flags),
+        weight: num(&d.weight, &p("weight"), repairs, flags),
+        execution_rate: num(&d.execution_rate, &p("execution_rate"), repairs, flags),
+        score: num(&d.score, &p("score"), repairs, flags),
+        amount: num(&d.amount, &p("amount"), repairs, flags),
+    }
+}
+
+fn dedup_flags(flags: &mut Vec<Flag>) {
+    let mut seen = std::collections::BTreeSet::new();
+    flags.retain(|f| seen.insert((f.field.clone(), f.reason.clone())));
 }
 
 pub struct Assemble<'v>(pub &'v Vocabulary);

@@ -118,7 +118,7 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
     // 4. Write back, log matches, repairs and flags.
     for i in 0..n {
         let ind = &mut form.indicators[i];
-        for (field, raw, cat, out) in [
+        for (field, raw, cat, _out) in [
             ("level1", ind.raw_level1.clone(), rows[i].l1.clone(), l1[i].clone()),
             ("level2", ind.raw_level2.clone(), rows[i].l2.clone(), l2[i].clone()),
         ] {

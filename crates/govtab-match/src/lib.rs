@@ -134,9 +134,8 @@ impl<'v> Matcher<'v> {
 
     /// Match a funds-block row label (`其中：` prefix and junk ignored).
     pub fn fund_item(&self, text: &str) -> Option<(String, f64)> {
-        let t = normalize(text);
-        let t = t.trim_start_matches(|c: char| !is_cjk(c));
-        let t = t.strip_prefix("其中").unwrap_or(t).trim_start_matches([':', '：']);
+        let t = normalize(text).replace("其中:", "").replace("其中：", "");
+        let t = t.trim_start_matches(|c: char| !is_cjk(c) || c == '一');
         for item in &self.vocab.fund_items {
             if t == item.as_str() {
                 return Some((item.clone(), 1.0));

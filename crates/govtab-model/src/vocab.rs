@@ -60,6 +60,7 @@ pub struct Vocabulary {
     pub total_labels: Vec<String>,
     pub grade_labels: Vec<String>,
     pub section_headings: Vec<String>,
+    pub label_pairs: Vec<[String; 2]>,
     pub qualitative_values: Vec<String>,
     pub block_label_chars: String,
     pub family_2020_headers: Vec<String>,

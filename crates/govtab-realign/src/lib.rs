@@ -1,10 +1,61 @@
-//! Stage 2, **realign**: [`Document`] → [`FormSet`].
-//! (Work in progress: structure only.)
+//! Stage 2, **realign**: [`Document`] → [`FormSet`] (`stage = "realign"`).
+//!
+//! In: a document as lines of cells, whatever their damage.
+//! Out: forms, each with header fields, funds rows, goal texts and indicator
+//! rows whose cells sit in their canonical columns (text still as printed;
+//! category *names* are resolved by `match`).
+//!
+//! What lives where:
+//! - [`clean`]: per-cell cleaning — leaked HTML tags, border junk, spaces
+//!   inside CJK words;
+//! - [`segment`]: splitting a document into forms at each title line;
+//! - [`cells`]: typing a cell (category, number, value, text, junk);
+//! - [`header`]: labelled header fields (`项目名称`, `主管部门`, …), values
+//!   wrapped over several cells or lines;
+//! - [`funds`]: the funds block (self-evaluation 6-column rows, target
+//!   forms' single amounts);
+//! - [`goals`]: 预期目标 / 实际完成情况 texts, interleaved columns separated;
+//! - [`table`]: the indicator table — shifted columns (a row that gained or
+//!   lost a leading cell), merged 一级/二级 cells, labels printed on a line of
+//!   their own, wrapped and page-broken 三级 cells (rejoined, duplicates
+//!   dropped), garbled category cells (kept as such for `match`), totals;
+//! - [`flat`]: tables flattened into one line, values printed before their
+//!   labels, rebuilt into rows.
+//!
+//! Every structural change is a [`govtab_model::Repair`] on the form; every
+//! doubtful cell a [`govtab_model::Flag`].
 
+pub mod cells;
+pub mod clean;
+pub mod flat;
+pub mod funds;
+pub mod goals;
+pub mod header;
+pub mod segment;
+pub mod table;
+
+use govtab_match::Matcher;
 use govtab_model::{Document, FormSet, Stage, Vocabulary};
 
-pub fn realign(doc: &Document, _vocab: &Vocabulary) -> FormSet {
-    FormSet { doc: doc.doc.clone(), path: doc.path.clone(), source: doc.source, stage: "realign".into(), forms: vec![], problems: doc.problems.clone() }
+pub(crate) const STAGE: &str = "realign";
+
+/// Realign a whole document.
+pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
+    let m = Matcher::new(vocab);
+    let lines = clean::clean_document(doc);
+    let mut forms = Vec::new();
+    for (i, seg) in segment::split_forms(&lines, &m).into_iter().enumerate() {
+        forms.push(segment::parse_form(seg, i as u32 + 1, &m));
+    }
+    header::doc_consensus(&mut forms);
+    FormSet {
+        doc: doc.doc.clone(),
+        path: doc.path.clone(),
+        source: doc.source,
+        stage: STAGE.into(),
+        forms,
+        problems: doc.problems.clone(),
+    }
 }
 
 pub struct Realign<'v>(pub &'v Vocabulary);

@@ -1,0 +1,108 @@
+//! The funds block: 年度资金总额 / 其中：当年财政拨款 / 上年结转资金 / 其他资金.
+
+use govtab_match::{normalize, Matcher};
+use govtab_model::{FormKind, FundDraft, Provenance};
+
+use crate::cells::parse_plain_number;
+use crate::clean::SrcLine;
+
+/// A funds header row (年初预算数 全年预算数 全年执行数 分值 执行率 得分).
+pub fn is_fund_header(line: &SrcLine, m: &Matcher) -> bool {
+    line.cells.iter().filter(|c| m.is_fund_column(&c.text).is_some()).count() >= 3
+}
+
+fn numeric_like(s: &str) -> bool {
+    let t = normalize(s).replace(',', "");
+    t.chars().next().map(|c| c.is_ascii_digit()).unwrap_or(false)
+}
+
+/// Parse a funds row. Self-evaluation rows: six value columns after the label,
+/// placed by their position relative to the label (a row that gained a
+/// leading empty cell is shifted back). Target rows: the last labelled item
+/// followed by an amount.
+pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<FundDraft> {
+    let labelled: Vec<(usize, String)> = line
+        .cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| m.fund_item(&c.text).map(|(item, _)| (i, item)))
+        .collect();
+    if labelled.is_empty() {
+        return None;
+    }
+    let at = |i: usize| Provenance { page: line.page, line: line.no, col: line.cells[i].col };
+    match kind {
+        FormKind::Target => {
+            for (i, item) in labelled.iter().rev() {
+                if let Some(v) = line.cells[i + 1..].iter().find(|c| numeric_like(&c.text)) {
+                    return Some(FundDraft { raw_item: line.cells[*i].text.clone(), item: item.clone(), amount: Some(v.text.clone()), at: at(*i), ..Default::default() });
+                }
+            }
+            None
+        }
+        FormKind::SelfEvaluation => {
+            let (i, item) = labelled[0].clone();
+            let label_col = line.cells[i].col;
+            let mut slots: Vec<Option<String>> = Vec::new();
+            for c in &line.cells[i + 1..] {
+                let pos = if line.layout == govtab_model::LineLayout::Tabbed {
+                    (c.col - label_col - 1) as usize
+                } else {
+                    slots.len()
+                };
+                if slots.len() <= pos {
+                    slots.resize(pos + 1, None);
+                }
+                slots[pos] = Some(c.text.clone());
+            }
+            while slots.len() > 6 && slots[0].is_none() {
+                slots.remove(0);
+            }
+            let get = |k: usize| slots.get(k).cloned().flatten();
+            if (0..6).all(|k| get(k).is_none()) {
+                return None;
+            }
+            Some(FundDraft {
+                raw_item: line.cells[i].text.clone(),
+                item,
+                initial_budget: get(0),
+                annual_budget: get(1),
+                executed: get(2),
+                weight: get(3),
+                execution_rate: get(4),
+                score: get(5),
+                amount: None,
+                at: at(i),
+            })
+        }
+    }
+}
+
+/// Is `s` a dash-like "no value" mark (`-`, `_`, `—`)?
+pub fn is_dash(s: &str) -> bool {
+    let t = normalize(s);
+    !t.is_empty() && t.chars().all(|c| matches!(c, '-' | '_' | '—' | '–' | '一' | '/'))
+}
+
+pub fn as_number(s: &str) -> Option<f64> {
+    parse_plain_number(s)
+}
+
+/// Sub-rows (其中：…) print no 分值/得分: their merged cell shows a dash,
+/// which OCR reads as `1`, `I`, `l` or `|`. Such a mark is dropped.
+pub fn clear_subrow_marks(f: &mut govtab_model::FormDraft) {
+    let self_eval = f.kind == FormKind::SelfEvaluation;
+    for (i, row) in f.funds.iter_mut().enumerate().skip(1) {
+        if !self_eval {
+            break;
+        }
+        for (name, cell) in [("weight", &mut row.weight), ("score", &mut row.score)] {
+            if let Some(v) = cell {
+                if matches!(normalize(v).as_str(), "1" | "I" | "l" | "|") {
+                    f.repairs.push(govtab_model::Repair::new(format!("funds[{i}].{name}"), crate::STAGE, v.clone(), "", "a sub-row prints no 分值/得分: dash read as a glyph"));
+                    *cell = None;
+                }
+            }
+        }
+    }
+}

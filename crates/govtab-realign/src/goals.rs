@@ -1,0 +1,153 @@
+//! 年度总体目标: the 预期目标 and 实际完成情况 texts.
+//!
+//! Damage: the two columns interleaved cell by cell (each text cut at the
+//! column edge), the vertical label (年度 / 总体 / 目标) leaking into the
+//! text, an 实际完成情况 column that is only fragments of the expected text.
+
+use govtab_match::{normalize, similarity, squeeze_cjk_spaces, Matcher};
+use govtab_model::{Flag, FormDraft, FormKind, Repair};
+
+use crate::clean::SrcLine;
+use crate::STAGE;
+
+fn is_expected_label(t: &str) -> bool {
+    let n = normalize(t);
+    n == "预期目标" || n == "预期" || (n.chars().count() <= 6 && similarity(&n, "预期目标") >= 0.5 && n.contains("预期"))
+}
+
+fn is_actual_label(t: &str) -> bool {
+    let n = normalize(t);
+    n.chars().count() <= 8 && (n.contains("完成情况") || similarity(&n, "实际完成情况") >= 0.6)
+}
+
+/// A fragment of the vertical goal label (年度 / 总体 / 目标 / 年度总体目标),
+/// possibly garbled (平度, 丰度).
+pub fn is_label_fragment(t: &str) -> bool {
+    let n = normalize(t);
+    let len = n.chars().count();
+    if len == 0 || len > 6 {
+        return false;
+    }
+    let inside = n.chars().filter(|c| "年度总体目标项目绩效".contains(*c)).count();
+    inside * 2 >= len && (len <= 3 || inside == len)
+}
+
+/// Does this line carry the goal labels (预期目标 / 实际完成情况 / 年度总体目标)?
+pub fn is_goal_header(line: &SrcLine, m: &Matcher) -> bool {
+    line.cells.iter().any(|c| {
+        let n = normalize(&c.text);
+        is_expected_label(&c.text) || is_actual_label(&c.text) || m.vocab.goal_labels.iter().any(|g| *g == n)
+    })
+}
+
+pub struct GoalParser {
+    kind: FormKind,
+    exp_col: Option<u32>,
+    act_col: Option<u32>,
+    expected: Vec<String>,
+    actual: Vec<String>,
+}
+
+impl GoalParser {
+    pub fn new(kind: FormKind) -> Self {
+        GoalParser { kind, exp_col: None, act_col: None, expected: Vec::new(), actual: Vec::new() }
+    }
+
+    /// A header line: remember the columns; text cells on it are goal text.
+    pub fn header(&mut self, line: &SrcLine, m: &Matcher) {
+        let mut rest = Vec::new();
+        for c in &line.cells {
+            let n = normalize(&c.text);
+            if is_expected_label(&c.text) {
+                self.exp_col = Some(c.col);
+            } else if is_actual_label(&c.text) {
+                self.act_col = Some(c.col);
+            } else if m.vocab.goal_labels.iter().any(|g| *g == n) || m.is_block_label(&n) || is_label_fragment(&n) || n == "项目绩效目标" {
+            } else if n.chars().count() > 3 {
+                rest.push(c.clone());
+            }
+        }
+        if !rest.is_empty() {
+            let l = SrcLine { cells: rest, ..line.clone() };
+            self.text(&l, m);
+        }
+    }
+
+    /// A text line under the header.
+    pub fn text(&mut self, line: &SrcLine, _m: &Matcher) {
+        let cells: Vec<_> = line.cells.iter().filter(|c| !is_label_fragment(&c.text)).collect();
+        for (k, c) in cells.iter().enumerate() {
+            let text = strip_fragments(&c.text);
+            if text.is_empty() {
+                continue;
+            }
+            let to_actual = match self.kind {
+                FormKind::Target => false,
+                FormKind::SelfEvaluation => match (self.exp_col, self.act_col) {
+                    (Some(e), Some(a)) => c.col * 2 >= e + a,
+                    (None, Some(a)) => c.col + 1 >= a,
+                    _ => k > 0,
+                },
+            };
+            if to_actual { self.actual.push(text) } else { self.expected.push(text) }
+        }
+    }
+
+    pub fn finish(self, f: &mut FormDraft) {
+        let join = |v: &[String]| {
+            let s = v.join("");
+            (!s.is_empty()).then_some(s)
+        };
+        let expected = join(&self.expected);
+        let mut actual = join(&self.actual);
+        if self.actual.len() > 1 || self.expected.len() > 1 {
+            f.flags.push(Flag::new("goal_expected", STAGE, "goal text rejoined from interleaved column pieces"));
+            f.flags.push(Flag::new("goal_actual", STAGE, "goal text rejoined from interleaved column pieces"));
+        }
+        // an actual column made of fragments of the expected text: the form
+        // printed the same text twice and the column edge cut it up
+        if let (Some(e), Some(a)) = (&expected, &actual) {
+            let frags: Vec<&str> = a.split(|c: char| c.is_whitespace() || c == ',' || c == '，').filter(|p| p.chars().count() >= 2).collect();
+            let inside = frags.iter().filter(|p| e.contains(*p)).count();
+            if frags.len() >= 3 && inside * 2 > frags.len() && a.chars().count() < e.chars().count() {
+                f.repairs.push(Repair::new("goal_actual", STAGE, a, e, "实际完成情况 column held only fragments of 预期目标; the form repeats the text"));
+                f.flags.push(Flag::new("goal_actual", STAGE, "taken to repeat 预期目标"));
+                actual = Some(e.clone());
+            }
+        }
+        if expected.is_some() {
+            f.goal_expected = expected;
+        }
+        if self.kind == FormKind::SelfEvaluation && actual.is_some() {
+            f.goal_actual = actual;
+        }
+    }
+}
+
+/// Remove vertical-label fragments standing as words inside a text
+/// ("… 总体 防护物资 …").
+fn strip_fragments(s: &str) -> String {
+    let paras: Vec<String> = s
+        .split('\n')
+        .map(|p| {
+            let words: Vec<&str> = p.split(' ').filter(|w| !is_label_fragment(w)).collect();
+            squeeze_cjk_spaces(&words.join(" "))
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    paras.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_fragments() {
+        assert!(is_label_fragment("总体"));
+        assert!(is_label_fragment("平度"));
+        assert!(is_label_fragment("年度总体目标"));
+        assert!(!is_label_fragment("形成合力"));
+        assert_eq!(strip_fragments("平度 形成合力,确保 总体 防护物资"), "形成合力,确保防护物资");
+    }
+}

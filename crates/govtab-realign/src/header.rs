@@ -1,0 +1,226 @@
+//! Labelled header fields: `项目名称 | 业务保障`, `项目名称：`, values wrapped
+//! over several cells (`上海市松江 | 区人民政府办公 室`) or lines.
+
+use std::collections::BTreeMap;
+
+use govtab_match::{normalize, similarity, squeeze_cjk_spaces, Matcher};
+use govtab_model::{FieldDraft, Flag, FormDraft, LineLayout, Provenance, Repair};
+
+use crate::clean::SrcLine;
+use crate::STAGE;
+
+/// Record path of a canonical header label (`项目名称` → `project`).
+pub fn field_path(m: &Matcher, label: &str) -> String {
+    match m.vocab.field(label).map(|f| f.field.as_str()) {
+        Some("attributes") | None => format!("attributes.{label}"),
+        Some(field) => field.to_string(),
+    }
+}
+
+/// A cell split into a recognised label and the text after it.
+pub fn split_label(text: &str, m: &Matcher) -> Option<(String, String)> {
+    if let Some((canon, _)) = m.field_label(text) {
+        return Some((canon, String::new()));
+    }
+    for sep in ['：', ':', ' '] {
+        if let Some((left, right)) = text.split_once(sep) {
+            if let Some((canon, _)) = m.field_label(left) {
+                return Some((canon, right.trim().to_string()));
+            }
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+pub struct HeaderParser {
+    /// Field whose value continues on the next lines.
+    pending: Option<usize>,
+}
+
+impl HeaderParser {
+    pub fn stop(&mut self) {
+        self.pending = None;
+    }
+
+    /// Read header fields from a line. Returns false when the line holds no
+    /// label and continues no value.
+    pub fn feed(&mut self, line: &SrcLine, m: &Matcher, fields: &mut Vec<FieldDraft>, repairs: &mut Vec<Repair>) -> bool {
+        let compact = normalize(&line.compact());
+        if m.vocab.section_headings.iter().any(|h| compact.contains(h.as_str())) {
+            self.pending = None;
+            return true;
+        }
+        let spaced = line.layout == LineLayout::Spaced;
+        // a cell whose words include a label ("上海市松江区人民 实施单位
+        // 政府办公会") is split at it
+        let mut toks: Vec<Tok> = Vec::new();
+        for c in &line.cells {
+            if let Some((l, rest)) = split_label(&c.text, m) {
+                toks.push(Tok { label: Some(l), text: rest, col: c.col, raw: c.text.clone() });
+                continue;
+            }
+            let words: Vec<&str> = c.text.split(' ').collect();
+            if !spaced && words.len() > 1 && words.iter().any(|w| m.field_label(w).is_some()) {
+                for w in words {
+                    let label = m.field_label(w).map(|(l, _)| l);
+                    let text = if label.is_some() { String::new() } else { w.to_string() };
+                    toks.push(Tok { label, text, col: c.col, raw: w.to_string() });
+                }
+                continue;
+            }
+            toks.push(Tok { label: None, text: c.text.clone(), col: c.col, raw: c.text.clone() });
+        }
+        if toks.iter().all(|t| t.label.is_none()) {
+            if let Some(i) = self.pending {
+                let text = squeeze_cjk_spaces(&line.cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" "));
+                fields[i].value.push_str(&text);
+                return true;
+            }
+            return false;
+        }
+        self.pending = None;
+        let mut i = 0;
+        while i < toks.len() {
+            let Some(label) = toks[i].label.clone() else {
+                i += 1;
+                continue;
+            };
+            let long = m.vocab.field(&label).map(|f| f.long).unwrap_or(false);
+            let mut parts: Vec<String> = Vec::new();
+            if !toks[i].text.is_empty() {
+                parts.push(toks[i].text.clone());
+            }
+            let mut j = i + 1;
+            while j < toks.len() && toks[j].label.is_none() {
+                // a wide gap of empty columns: the partner label was lost
+                if !spaced && !parts.is_empty() && toks[j].col >= toks[j - 1].col + 3 {
+                    if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[0] == label) {
+                        let partner = p[1].clone();
+                        repairs.push(Repair::new(field_path(m, &partner), STAGE, "", "", format!("label {partner} missing; the value after the gap is taken as its value")));
+                        toks.insert(j, Tok { label: Some(partner), text: String::new(), col: toks[j].col, raw: String::new() });
+                        break;
+                    }
+                }
+                if !(spaced && !long && !parts.is_empty()) {
+                    parts.push(toks[j].text.clone());
+                }
+                j += 1;
+            }
+            let sep = if spaced { " " } else { "" };
+            let value = squeeze_cjk_spaces(&parts.join(sep));
+            let at = Provenance { page: line.page, line: line.no, col: toks[i].col };
+            if parts.len() > 1 && !spaced {
+                repairs.push(Repair::new(field_path(m, &label), STAGE, parts.join(" | "), &value, format!("value rejoined from {} cells", parts.len())));
+            }
+            let wraps = long || label == "项目名称";
+            fields.push(FieldDraft { raw_label: toks[i].raw.clone(), label: label.clone(), value: value.clone(), at });
+            if wraps && (value.is_empty() || (spaced && long)) {
+                self.pending = Some(fields.len() - 1);
+            }
+            i = j;
+        }
+        true
+    }
+}
+
+struct Tok {
+    label: Option<String>,
+    text: String,
+    col: u32,
+    raw: String,
+}
+
+/// Keep the first non-empty value of a label printed twice.
+pub fn apply_fields(f: &mut FormDraft) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keep = Vec::new();
+    for fd in f.fields.drain(..) {
+        match seen.get(&fd.label) {
+            Some(&k) => {
+                let kept: &mut FieldDraft = &mut keep[k];
+                if kept.value.is_empty() && !fd.value.is_empty() {
+                    *kept = fd;
+                }
+            }
+            None => {
+                seen.insert(fd.label.clone(), keep.len());
+                keep.push(fd);
+            }
+        }
+    }
+    f.fields = keep;
+}
+
+/// Department and implementer repeat across the forms of one dump. A value
+/// rejoined from damaged cells that is close to a value printed cleanly in
+/// at least two other forms is replaced by it (repair + flag).
+pub fn doc_consensus(forms: &mut [FormDraft]) {
+    for (label, path) in [("主管部门", "department"), ("实施单位", "implementer")] {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for f in forms.iter() {
+            for fd in f.fields.iter().filter(|fd| fd.label == label && !fd.value.is_empty()) {
+                *counts.entry(fd.value.clone()).or_default() += 1;
+            }
+        }
+        for f in forms.iter_mut() {
+            let rejoined = f.repairs.iter().any(|r| r.field == path && r.stage == STAGE);
+            if !rejoined {
+                continue;
+            }
+            for fd in f.fields.iter_mut().filter(|fd| fd.label == label) {
+                let own = counts.get(&fd.value).copied().unwrap_or(0);
+                let best = counts
+                    .iter()
+                    .filter(|(w, n)| **n >= 2 && **n > own && **w != fd.value)
+                    .map(|(w, _)| (w, similarity(&fd.value, w)))
+                    .filter(|(_, s)| *s >= 0.75)
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((w, s)) = best {
+                    f.repairs.push(Repair::new(path, STAGE, &fd.value, w, format!("damaged value replaced by the form set's common value (similarity {s:.2})")));
+                    f.flags.push(Flag::new(path, STAGE, format!("'{}' read as damaged; replaced by '{w}'", fd.value)));
+                    fd.value = w.clone();
+                }
+            }
+        }
+    }
+}
+
+/// The 项目名称 row and the 主管部门 | 实施单位 row merged into one line
+/// (the 主管部门 label lost): the cells after 项目名称 are the department's.
+/// The project name is then looked for after the year, where a damaged
+/// title block pushes it.
+pub fn fix_merged_project_row(f: &mut FormDraft, lines: &[SrcLine], m: &Matcher) {
+    let Some(pi) = f.fields.iter().position(|fd| fd.label == "项目名称") else { return };
+    let line = f.fields[pi].at.line;
+    let merged = f.fields.iter().any(|fd| fd.label == "实施单位" && fd.at.line == line) && !f.fields.iter().any(|fd| fd.label == "主管部门");
+    if !merged || f.fields[pi].value.is_empty() {
+        return;
+    }
+    let value = std::mem::take(&mut f.fields[pi].value);
+    let at = f.fields[pi].at;
+    f.repairs.push(Repair::new("department", STAGE, "", &value, "项目名称 and 主管部门 rows merged on one line; the cells are the department's"));
+    f.flags.push(Flag::new("department", STAGE, "taken from a merged 项目名称 / 主管部门 line"));
+    f.fields.push(FieldDraft { raw_label: String::new(), label: "主管部门".into(), value, at });
+    if let Some(p) = project_after_year(lines, m) {
+        f.repairs.push(Repair::new("project", STAGE, "", &p, "project name read after the year on the damaged title lines"));
+        f.flags.push(Flag::new("project", STAGE, "project name recovered from the title block"));
+        f.fields[pi].value = p;
+    } else {
+        f.flags.push(Flag::new("project", STAGE, "project name cell not found"));
+    }
+}
+
+/// "(2023 年 | . (支) 业务培训": the last all-CJK word after the year.
+fn project_after_year(lines: &[SrcLine], _m: &Matcher) -> Option<String> {
+    for l in lines.iter().take(4) {
+        let Some(k) = l.cells.iter().position(|c| normalize(&c.text).contains("(20") || normalize(&c.text).contains("（20")) else { continue };
+        let after: Vec<&str> = l.cells[k + 1..].iter().flat_map(|c| c.text.split_whitespace()).collect();
+        return after
+            .iter()
+            .rev()
+            .find(|w| w.chars().count() >= 2 && w.chars().all(govtab_match::is_cjk))
+            .map(|w| w.to_string());
+    }
+    None
+}

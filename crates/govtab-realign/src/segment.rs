@@ -1,0 +1,263 @@
+//! Splitting a document into forms, and the per-form section state machine.
+
+use govtab_match::{is_cjk, normalize, Matcher};
+use govtab_model::{FormDraft, FormKind, Provenance, Repair};
+
+use crate::clean::SrcLine;
+use crate::{flat, funds, goals, header, table, STAGE};
+
+/// The lines of one form.
+#[derive(Debug)]
+pub struct Segment<'a> {
+    pub lines: &'a [SrcLine],
+    pub kind: Option<FormKind>,
+    pub title: String,
+}
+
+/// Does this line start a form? Returns its kind when the title says it.
+pub fn title_of(line: &SrcLine, m: &Matcher) -> Option<(Option<FormKind>, String)> {
+    let compact = normalize(&line.compact());
+    let body = compact.trim_start_matches(|c: char| !is_cjk(c));
+    let head: String = body.chars().take(24).collect();
+    if let Some(kind) = m.vocab.title_kind(&head) {
+        let title = title_text(body, m);
+        return Some((Some(kind), title));
+    }
+    if m.vocab.not_titles.iter().any(|n| head.contains(n.as_str())) {
+        return None;
+    }
+    if m.vocab.title_prefixes.iter().any(|p| body.starts_with(p.as_str())) {
+        return Some((None, title_text(body, m)));
+    }
+    None
+}
+
+fn title_text(body: &str, m: &Matcher) -> String {
+    // the title ends at its marker (flattened lines carry the whole form)
+    for t in &m.vocab.titles {
+        for mk in &t.markers {
+            if let Some(i) = body.find(mk.as_str()) {
+                return body[..i + mk.len()].to_string();
+            }
+        }
+    }
+    body.chars().take(16).collect()
+}
+
+/// Split cleaned lines into forms. Text before the first title is a cover
+/// and belongs to no form.
+pub fn split_forms<'a>(lines: &'a [SrcLine], m: &Matcher) -> Vec<Segment<'a>> {
+    let mut starts: Vec<(usize, Option<FormKind>, String)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if let Some((kind, title)) = title_of(l, m) {
+            starts.push((i, kind, title));
+        }
+    }
+    let mut out = Vec::new();
+    for (k, (start, kind, title)) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map(|s| s.0).unwrap_or(lines.len());
+        out.push(Segment { lines: &lines[*start..end], kind: *kind, title: title.clone() });
+    }
+    out
+}
+
+/// Year of the form: the first `(20dd` or `20dd年` in its first lines.
+pub fn find_year(lines: &[SrcLine]) -> Option<i32> {
+    for l in lines.iter().take(5) {
+        let s: Vec<char> = normalize(&l.compact()).chars().collect();
+        for i in 0..s.len().saturating_sub(3) {
+            if s[i] == '2' && s[i + 1] == '0' && s[i + 2].is_ascii_digit() && s[i + 3].is_ascii_digit() {
+                let before = i.checked_sub(1).map(|j| s[j]);
+                let after = s.get(i + 4).copied();
+                let prev_digit = before.map(|c| c.is_ascii_digit()).unwrap_or(false);
+                let next_digit = after.map(|c| c.is_ascii_digit()).unwrap_or(false);
+                if !prev_digit && !next_digit && (before == Some('(') || after == Some('年') || after == Some('F')) {
+                    let y: String = s[i..i + 4].iter().collect();
+                    return y.parse().ok();
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Money unit printed in the form (`(元)` / `（万元）`).
+pub fn find_unit(lines: &[SrcLine]) -> Option<String> {
+    for l in lines {
+        for c in &l.cells {
+            let t = normalize(&c.text);
+            if t.contains("(万元)") {
+                return Some("万元".into());
+            }
+            if t.contains("(元)") {
+                return Some("元".into());
+            }
+        }
+    }
+    None
+}
+
+fn detect_family(lines: &[SrcLine], m: &Matcher) -> String {
+    for l in lines {
+        let hits = l.cells.iter().filter(|c| m.vocab.family_2020_headers.iter().any(|h| *h == normalize(&c.text))).count();
+        if hits >= 2 {
+            return "2020".into();
+        }
+    }
+    "standard".into()
+}
+
+fn infer_kind(lines: &[SrcLine]) -> FormKind {
+    let scored = lines.iter().any(|l| l.cells.iter().any(|c| {
+        let t = normalize(&c.text);
+        t == "得分" || t == "分值" || t.contains("实际完成值") || t.contains(" 得分")
+    }) || normalize(&l.compact()).contains("分值得分"));
+    if scored { FormKind::SelfEvaluation } else { FormKind::Target }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Header,
+    Funds,
+    Goals,
+    Indicators,
+    Tail,
+}
+
+/// Parse one form's lines into a draft.
+pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
+    let lines = seg.lines;
+    let kind = seg.kind.unwrap_or_else(|| infer_kind(lines));
+    let layout = detect_family(lines, m);
+    let mut f = FormDraft {
+        form: index,
+        kind,
+        layout: layout.clone(),
+        title: seg.title.clone(),
+        pages: Vec::new(),
+        first_line: lines.first().map(|l| l.no).unwrap_or(0),
+        last_line: lines.last().map(|l| l.no).unwrap_or(0),
+        year: find_year(lines),
+        unit: find_unit(lines),
+        fields: Vec::new(),
+        funds: Vec::new(),
+        goal_expected: None,
+        goal_actual: None,
+        indicators: Vec::new(),
+        total_weight: None,
+        total_score: None,
+        grade: None,
+        matches: Vec::new(),
+        repairs: Vec::new(),
+        flags: Vec::new(),
+    };
+    if seg.kind.is_none() {
+        f.repairs.push(Repair::new("kind", STAGE, "", kind.as_str(), "damaged title; kind inferred from the form's columns"));
+    }
+    for l in lines {
+        if !f.pages.contains(&l.page) {
+            f.pages.push(l.page);
+        }
+    }
+
+    let mut state = State::Header;
+    let mut hdr = header::HeaderParser::default();
+    let mut gp = goals::GoalParser::new(kind);
+    let mut tp = table::TableParser::new(kind, &layout);
+
+    for (li, line) in lines.iter().enumerate() {
+        if line.is_blank() {
+            continue;
+        }
+        let at = Provenance { page: line.page, line: line.no, col: 0 };
+        if flat::is_flattened(line, m) {
+            let reached_table = flat::parse_flat(line, &mut f, &mut tp, m);
+            if reached_table {
+                state = State::Indicators;
+            }
+            continue;
+        }
+        if li == 0 && title_of(line, m).is_some() {
+            continue;
+        }
+        if state == State::Tail || state == State::Indicators {
+            if let Some(g) = table::grade_of(line, m) {
+                f.grade = Some(g);
+                continue;
+            }
+        }
+        if table::is_indicator_header(line, m) {
+            state = State::Indicators;
+            tp.header(line, m);
+            continue;
+        }
+        match state {
+            State::Header | State::Funds | State::Goals => {
+                if funds::is_fund_header(line, m) {
+                    state = State::Funds;
+                    continue;
+                }
+                if let Some(row) = funds::parse_fund_row(line, kind, m) {
+                    f.funds.push(row);
+                    if kind == FormKind::SelfEvaluation {
+                        state = State::Funds;
+                    }
+                    continue;
+                }
+                if goals::is_goal_header(line, m) {
+                    state = State::Goals;
+                    gp.header(line, m);
+                    hdr.stop();
+                    continue;
+                }
+                if state == State::Goals {
+                    gp.text(line, m);
+                    continue;
+                }
+                if hdr.feed(line, m, &mut f.fields, &mut f.repairs) {
+                    continue;
+                }
+                // unlabelled text in the header area: a goal without its label
+                // (target forms) or stray text; keep it visible for explain.
+                let _ = at;
+            }
+            State::Indicators => {
+                if tp.feed(line, m) == table::Feed::Total {
+                    state = State::Tail;
+                }
+            }
+            State::Tail => {
+                hdr.feed(line, m, &mut f.fields, &mut f.repairs);
+            }
+        }
+    }
+    gp.finish(&mut f);
+    tp.finish(&mut f);
+    header::apply_fields(&mut f);
+    header::fix_merged_project_row(&mut f, lines, m);
+    funds::clear_subrow_marks(&mut f);
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govtab_model::{LineLayout, Vocabulary};
+    use crate::clean::SrcCell;
+
+    fn line(cells: &[&str]) -> SrcLine {
+        SrcLine { page: 1, no: 1, layout: LineLayout::Tabbed, cells: cells.iter().enumerate().map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect() }
+    }
+
+    #[test]
+    fn titles_and_years() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        assert_eq!(title_of(&line(&["财政项目支出绩效自评表"]), &m).unwrap().0, Some(FormKind::SelfEvaluation));
+        assert_eq!(title_of(&line(&["财政项目支出绩"]), &m).unwrap().0, None);
+        assert!(title_of(&line(&["中共上海市委网络安全和信息化委员会办公室2024年度项目绩效目标汇总表"]), &m).is_none());
+        assert_eq!(find_year(&[line(&["(2023 £", "F度)"])]), Some(2023));
+        assert_eq!(find_year(&[line(&["(202", "3 年度)"])]), Some(2023));
+        assert_eq!(find_year(&[line(&["（2020年度）"])]), Some(2020));
+    }
+}

@@ -1,0 +1,509 @@
+//! The indicator table: every row's cells into canonical columns.
+//!
+//! Positions are not trusted: a row that lost or gained a leading cell, a
+//! label printed in the wrong column, a page break that restarted the
+//! columns all shift cells. Instead each cell is typed ([`crate::cells`]) and
+//! the row is read as a sequence: leading category cells, then 三级指标,
+//! 年度指标值, 实际完成值, and — on self-evaluation forms — the two numbers
+//! 分值 and 得分 (the last two numbers of the row) followed by an optional
+//! 偏差原因 text. Surplus text cells before the 三级 name are category cells
+//! OCR garbled beyond recognition (kept for `match`, flagged).
+
+use govtab_match::{normalize, squeeze_cjk_spaces, CatMatch, Level, Matcher};
+use govtab_model::{Flag, FormDraft, FormKind, IndicatorDraft, Provenance, Repair};
+
+use crate::cells::{kind_of, starts_with_comparator, Kind};
+use crate::clean::SrcLine;
+use crate::STAGE;
+
+/// A header row of the indicator table (any three header cells).
+pub fn is_indicator_header(line: &SrcLine, m: &Matcher) -> bool {
+    line.cells.iter().filter(|c| m.is_indicator_header(&c.text)).count() >= 3
+}
+
+/// `评分等级 | 优` → `优`.
+pub fn grade_of(line: &SrcLine, m: &Matcher) -> Option<String> {
+    let i = line.cells.iter().position(|c| m.vocab.grade_labels.iter().any(|g| *g == normalize(&c.text)))?;
+    line.cells.get(i + 1).map(|c| c.text.clone())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    Row,
+    Total,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+struct Tok {
+    text: String,
+    kind: Kind,
+    col: u32,
+}
+
+pub struct TableParser {
+    kind: FormKind,
+    family: String,
+    rows: Vec<IndicatorDraft>,
+    pending_fragment: Option<(String, Provenance)>,
+    pending_l1: Option<String>,
+    pending_l2: Option<String>,
+    total_weight: Option<String>,
+    total_score: Option<String>,
+    repairs: Vec<Repair>,
+    flags: Vec<Flag>,
+}
+
+fn is_valueish(k: &Kind) -> bool {
+    matches!(k, Kind::Value | Kind::Num(_))
+}
+
+impl TableParser {
+    pub fn new(kind: FormKind, family: &str) -> Self {
+        TableParser {
+            kind,
+            family: family.to_string(),
+            rows: Vec::new(),
+            pending_fragment: None,
+            pending_l1: None,
+            pending_l2: None,
+            total_weight: None,
+            total_score: None,
+            repairs: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+
+    /// A header row (repeated after a page break): nothing to keep.
+    pub fn header(&mut self, _line: &SrcLine, _m: &Matcher) {}
+
+    pub fn rows(&self) -> &[IndicatorDraft] {
+        &self.rows
+    }
+
+    fn path(&self, i: usize, field: &str) -> String {
+        format!("indicators[{i}].{field}")
+    }
+
+    /// Read one line of the table.
+    pub fn feed(&mut self, line: &SrcLine, m: &Matcher) -> Feed {
+        let toks: Vec<Tok> = line
+            .cells
+            .iter()
+            .flat_map(|c| split_category_pair(&c.text, m, &self.family).into_iter().map(move |t| (t, c.col)))
+            .map(|(t, col)| Tok { kind: kind_of(&t, m, &self.family), text: t, col })
+            .collect();
+        let at = Provenance { page: line.page, line: line.no, col: 0 };
+
+        // totals row: 总分 label, or bare numbers under the table
+        let has_total_label = toks.iter().any(|t| m.vocab.total_labels.iter().any(|l| *l == normalize(&t.text)));
+        let nums: Vec<&Tok> = toks.iter().filter(|t| matches!(t.kind, Kind::Num(_))).collect();
+        let contentless = toks.iter().all(|t| matches!(t.kind, Kind::Num(_) | Kind::Junk | Kind::Block) || (t.text.chars().count() <= 1));
+        if has_total_label || (self.kind == FormKind::SelfEvaluation && contentless && !nums.is_empty() && nums.len() <= 2 && !self.rows.is_empty()) {
+            match nums.len() {
+                2 => {
+                    self.total_weight = Some(nums[0].text.clone());
+                    self.total_score = Some(nums[1].text.clone());
+                }
+                1 => {
+                    self.total_score = Some(nums[0].text.clone());
+                    self.flags.push(Flag::new("total_score", STAGE, "总分 row has one number; taken as the score"));
+                }
+                _ => {}
+            }
+            return Feed::Total;
+        }
+
+        // leading region: category cells, block label pieces, junk
+        let mut i = 0;
+        let mut cats: Vec<(CatMatch, String)> = Vec::new();
+        let mut lead_junk = false;
+        let mut lead_garbled: Vec<String> = Vec::new();
+        let has_content_after = |from: usize| toks[from..].iter().any(|t| matches!(t.kind, Kind::Text | Kind::Value));
+        while i < toks.len() {
+            match &toks[i].kind {
+                Kind::Block => i += 1,
+                Kind::Junk => {
+                    lead_junk = true;
+                    i += 1
+                }
+                Kind::Num(_) if has_content_after(i + 1) && cats.is_empty() => {
+                    lead_junk = true;
+                    i += 1
+                }
+                Kind::Cat(c) if cats.len() < 2 => {
+                    cats.push((c.clone(), toks[i].text.clone()));
+                    i += 1
+                }
+                Kind::Text if toks[i].text.chars().count() == 1 && has_content_after(i + 1) => {
+                    lead_junk = true;
+                    i += 1
+                }
+                // garbled text before a category cell: a category too
+                Kind::Text if cats.is_empty() && toks.get(i + 1).map(|t| matches!(t.kind, Kind::Cat(_))).unwrap_or(false) => {
+                    lead_garbled.push(toks[i].text.clone());
+                    i += 1
+                }
+                _ => break,
+            }
+        }
+        let seq: Vec<Tok> = toks[i..].iter().filter(|t| t.kind != Kind::Block).cloned().collect();
+
+        // a category that leaves too few cells for the row was a 三级 name
+        // that merely resembles one (服务对象满意率 ≈ 服务对象满意度指标)
+        let need = if self.kind == FormKind::SelfEvaluation { 3 } else { 2 };
+        let mut seq = seq;
+        if let Some((c, raw)) = cats.last().cloned() {
+            let content = seq.iter().filter(|t| !matches!(t.kind, Kind::Num(_) | Kind::Junk)).count();
+            if c.score < 1.0 && content + 1 == need && !seq.is_empty() {
+                cats.pop();
+                seq.insert(0, Tok { text: raw, kind: Kind::Text, col: 0 });
+            }
+        }
+
+        if seq.iter().all(|t| t.kind == Kind::Junk) {
+            if !cats.is_empty() {
+                self.apply_label_line(&cats);
+            }
+            return Feed::Other;
+        }
+
+        // numbers at the end: 分值, 得分 (self-evaluation)
+        let mut weight: Option<String> = None;
+        let mut score: Option<String> = None;
+        let mut deviation: Vec<String> = Vec::new();
+        let mut middle: Vec<Tok> = seq.clone();
+        let mut weight_unreadable = false;
+        if self.kind == FormKind::SelfEvaluation {
+            let s_pos = (0..seq.len()).rev().find(|&k| matches!(seq[k].kind, Kind::Num(_)) && seq[k + 1..].iter().all(|t| matches!(t.kind, Kind::Text | Kind::Junk)));
+            if let Some(s) = s_pos {
+                for t in &seq[s + 1..] {
+                    if t.kind == Kind::Text {
+                        deviation.push(t.text.clone());
+                    }
+                }
+                score = Some(seq[s].text.clone());
+                let end = if s >= 1 && matches!(seq[s - 1].kind, Kind::Num(_)) {
+                    weight = Some(seq[s - 1].text.clone());
+                    s - 1
+                } else if s >= 1 && seq[s - 1].kind == Kind::Junk {
+                    weight = Some(seq[s - 1].text.clone());
+                    weight_unreadable = true;
+                    s - 1
+                } else {
+                    // one number only: it is the 分值 (the score may be blank)
+                    weight = score.take();
+                    s
+                };
+                middle = seq[..end].to_vec();
+            }
+        }
+        let junk_inside = middle.iter().any(|t| t.kind == Kind::Junk);
+        middle.retain(|t| t.kind != Kind::Junk);
+
+        // a row with nothing but one piece of text: a wrapped or page-broken
+        // 三级 cell
+        if weight.is_none() && score.is_none() && middle.len() == 1 && middle[0].kind == Kind::Text {
+            self.fragment(&middle[0].text, at);
+            if !cats.is_empty() {
+                self.apply_label_line(&cats);
+            }
+            return Feed::Other;
+        }
+
+        let mut ind = IndicatorDraft { at, ..Default::default() };
+        let idx = self.rows.len();
+        let mut garbled: Vec<String> = lead_garbled;
+        // surplus cells before the 三级 name: garbled category cells
+        while middle.len() > need && !matches!(middle[0].kind, Kind::Num(_)) && cats.len() + garbled.len() < 2 {
+            garbled.push(middle.remove(0).text);
+        }
+        if middle.len() > need {
+            // still too many: the 三级 name was split over cells
+            let extra = middle.len() - need;
+            let head: Vec<String> = middle.drain(..=extra).map(|t| t.text).collect();
+            let joined = squeeze_cjk_spaces(&head.join(""));
+            self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, head.join(" | "), &joined, "三级 name rejoined from split cells"));
+            middle.insert(0, Tok { text: joined, kind: Kind::Text, col: 0 });
+        }
+        match (self.kind, middle.len()) {
+            (_, 0) => {}
+            (FormKind::SelfEvaluation, 3) | (FormKind::Target, 2) => {
+                ind.level3 = Some(middle[0].text.clone());
+                ind.target = Some(middle[1].text.clone());
+                if self.kind == FormKind::SelfEvaluation {
+                    ind.actual = Some(middle[2].text.clone());
+                }
+            }
+            (FormKind::SelfEvaluation, 2) => {
+                if is_valueish(&middle[0].kind) && is_valueish(&middle[1].kind) {
+                    ind.target = Some(middle[0].text.clone());
+                    ind.actual = Some(middle[1].text.clone());
+                } else {
+                    ind.level3 = Some(middle[0].text.clone());
+                    ind.target = Some(middle[1].text.clone());
+                    self.flags.push(Flag::new(self.path(idx, "actual"), STAGE, "row has no 实际完成值 cell"));
+                }
+            }
+            (_, _) => {
+                if middle[0].kind == Kind::Text && !(starts_with_comparator(&middle[0].text)) {
+                    ind.level3 = Some(middle[0].text.clone());
+                } else {
+                    ind.target = Some(middle[0].text.clone());
+                }
+            }
+        }
+        ind.weight = weight;
+        ind.score = score;
+        if self.kind == FormKind::SelfEvaluation {
+            ind.deviation = Some(squeeze_cjk_spaces(&deviation.join("")));
+        }
+
+        // categories printed on the row
+        match cats.len() {
+            2 => {
+                ind.raw_level1 = Some(cats[0].1.clone());
+                ind.raw_level2 = Some(cats[1].1.clone());
+            }
+            1 => {
+                if cats[0].0.level == Level::L1 {
+                    ind.raw_level1 = Some(cats[0].1.clone());
+                } else {
+                    ind.raw_level2 = Some(cats[0].1.clone());
+                }
+            }
+            _ => {}
+        }
+        if !garbled.is_empty() {
+            ind.garbled_category = true;
+            if ind.raw_level2.is_none() {
+                ind.raw_level2 = garbled.last().cloned();
+            }
+        } else if lead_junk && cats.is_empty() && ind.raw_level2.is_none() && line.cells.first().map(|c| c.col > 0).unwrap_or(false) {
+            // noise where a category cell would be: nothing to read, nothing to flag
+        }
+        if ind.raw_level1.is_none() {
+            ind.raw_level1 = self.pending_l1.take();
+        }
+        if ind.raw_level2.is_none() && !ind.garbled_category {
+            ind.raw_level2 = self.pending_l2.take();
+        }
+        self.pending_l1 = None;
+        self.pending_l2 = None;
+
+        // a fragment waiting for this row: the head of a page-broken cell
+        if let Some((frag, _)) = self.pending_fragment.take() {
+            match &ind.level3 {
+                Some(l3) if overlap_join(&frag, l3).is_some() => {
+                    let joined = overlap_join(&frag, l3).unwrap_or_default();
+                    self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, format!("{frag} | {l3}"), &joined, "三级 name cut by a page break rejoined (repeated character dropped)"));
+                    ind.level3 = Some(joined);
+                }
+                None => {
+                    self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, "", &frag, "三级 name printed on the line above its row"));
+                    ind.level3 = Some(frag);
+                }
+                Some(_) => self.append_to_last(&frag),
+            }
+        }
+
+        if weight_unreadable {
+            self.flags.push(Flag::new(self.path(idx, "weight"), STAGE, format!("分值 cell unreadable ('{}')", ind.weight.clone().unwrap_or_default())));
+            ind.weight = None;
+        }
+        if junk_inside {
+            self.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "noise glyphs inside the row"));
+        }
+        if ind.level3.is_none() {
+            self.flags.push(Flag::new(self.path(idx, "level3"), STAGE, "row has no 三级 name"));
+        }
+        if self.kind == FormKind::SelfEvaluation && (ind.weight.is_none() || ind.score.is_none()) && !weight_unreadable {
+            self.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "row lacks 分值 or 得分"));
+        }
+        self.rows.push(ind);
+        Feed::Row
+    }
+
+    /// Push a row built elsewhere (flattened tables).
+    pub fn push_row(&mut self, ind: IndicatorDraft) {
+        self.rows.push(ind);
+    }
+
+    pub fn set_pending_labels(&mut self, l1: Option<String>, l2: Option<String>) {
+        self.pending_l1 = l1;
+        self.pending_l2 = l2;
+    }
+
+    /// Labels on a line of their own: the label of a merged cell printed at
+    /// its centre. It belongs to the row above when that row has none, else
+    /// to the rows below.
+    fn apply_label_line(&mut self, cats: &[(CatMatch, String)]) {
+        for (c, raw) in cats {
+            let is_l1 = c.level == Level::L1;
+            let idx = self.rows.len();
+            let prev = self.rows.last_mut();
+            match prev {
+                Some(p) if is_l1 && p.raw_level1.is_none() => {
+                    p.raw_level1 = Some(raw.clone());
+                    self.repairs.push(Repair::new(format!("indicators[{}].level1", idx - 1), STAGE, "", raw, "merged-cell label printed below the row applied to it"));
+                }
+                Some(p) if !is_l1 && p.raw_level2.is_none() && !p.garbled_category => {
+                    p.raw_level2 = Some(raw.clone());
+                    self.repairs.push(Repair::new(format!("indicators[{}].level2", idx - 1), STAGE, "", raw, "merged-cell label printed below the row applied to it"));
+                }
+                _ => {
+                    if is_l1 {
+                        self.pending_l1 = Some(raw.clone());
+                    } else {
+                        self.pending_l2 = Some(raw.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    fn fragment(&mut self, frag: &str, at: Provenance) {
+        if let Some(prev) = self.rows.last() {
+            if let Some(l3) = &prev.level3 {
+                if l3.ends_with(frag) {
+                    let i = self.rows.len() - 1;
+                    self.repairs.push(Repair::new(self.path(i, "level3"), STAGE, frag, l3, "wrapped tail printed twice; duplicate dropped"));
+                    return;
+                }
+            }
+        }
+        if let Some((prev, _)) = self.pending_fragment.take() {
+            self.append_to_last(&prev);
+        }
+        self.pending_fragment = Some((frag.to_string(), at));
+    }
+
+    fn append_to_last(&mut self, frag: &str) {
+        let Some(i) = self.rows.len().checked_sub(1) else { return };
+        let path = self.path(i, "level3");
+        let row = &mut self.rows[i];
+        let before = row.level3.clone().unwrap_or_default();
+        let after = format!("{before}{frag}");
+        row.level3 = Some(after.clone());
+        self.repairs.push(Repair::new(path, STAGE, before, after, "wrapped 三级 cell tail rejoined"));
+    }
+
+    pub fn finish(mut self, f: &mut FormDraft) {
+        if let Some((frag, _)) = self.pending_fragment.take() {
+            self.append_to_last(&frag);
+        }
+        f.indicators.extend(self.rows);
+        f.repairs.extend(self.repairs);
+        f.flags.extend(self.flags);
+        if f.total_weight.is_none() {
+            f.total_weight = self.total_weight;
+        }
+        if f.total_score.is_none() {
+            f.total_score = self.total_score;
+        }
+    }
+}
+
+/// Join a page-broken head and its row's 三级 text when the row repeats the
+/// head's last character ("…设施基" + "基础的…").
+fn overlap_join(head: &str, tail: &str) -> Option<String> {
+    let last = head.chars().last()?;
+    let first = tail.chars().next()?;
+    (last == first).then(|| format!("{head}{}", &tail[first.len_utf8()..]))
+}
+
+/// "产出指标 质量指标" in one cell: two category names.
+fn split_category_pair(text: &str, m: &Matcher, family: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() == 2 && words.iter().all(|w| m.category(w, family).map(|c| c.score >= 0.75).unwrap_or(false)) {
+        return words.iter().map(|w| w.to_string()).collect();
+    }
+    vec![text.to_string()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clean::SrcCell;
+    use govtab_model::{LineLayout, Vocabulary};
+
+    fn line(cells: &[&str]) -> SrcLine {
+        SrcLine {
+            page: 1,
+            no: 1,
+            layout: LineLayout::Tabbed,
+            cells: cells.iter().enumerate().filter(|(_, t)| !t.is_empty()).map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect(),
+        }
+    }
+
+    fn parse(kind: FormKind, lines: &[&[&str]]) -> Vec<IndicatorDraft> {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(kind, "standard");
+        for l in lines {
+            tp.feed(&line(l), &m);
+        }
+        let mut f = FormDraft {
+            form: 1, kind, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0, year: None, unit: None,
+            fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![], total_weight: None, total_score: None,
+            grade: None, matches: vec![], repairs: vec![], flags: vec![],
+        };
+        tp.finish(&mut f);
+        f.indicators
+    }
+
+    #[test]
+    fn shifted_row_lands_in_canonical_columns() {
+        // a row that gained leading empty cells and one that lost its 二级 cell
+        let rows = parse(FormKind::SelfEvaluation, &[
+            &["", "", "", "", "质量指标", "咨询评估报告完整性", "完整", "完整", "9", "9"],
+            &["", "", "", "咨询评估报告合格率", "", "=100%", "100%", "9", "9", ""],
+        ]);
+        assert_eq!(rows[0].raw_level2.as_deref(), Some("质量指标"));
+        assert_eq!(rows[0].level3.as_deref(), Some("咨询评估报告完整性"));
+        assert_eq!(rows[1].level3.as_deref(), Some("咨询评估报告合格率"));
+        assert_eq!(rows[1].target.as_deref(), Some("=100%"));
+        assert_eq!(rows[1].actual.as_deref(), Some("100%"));
+        assert_eq!((rows[1].weight.as_deref(), rows[1].score.as_deref()), (Some("9"), Some("9")));
+    }
+
+    #[test]
+    fn garbled_category_cell_is_kept_for_match() {
+        let rows = parse(FormKind::SelfEvaluation, &[&["绩 效 お", "", "红川双血油", "财务监控有效性", "有效", "有效", "5", "5"]]);
+        assert!(rows[0].garbled_category);
+        assert_eq!(rows[0].level3.as_deref(), Some("财务监控有效性"));
+        assert_eq!(rows[0].target.as_deref(), Some("有效"));
+    }
+
+    #[test]
+    fn wrapped_tail_duplicate_dropped_and_page_broken_head_joined() {
+        let rows = parse(FormKind::SelfEvaluation, &[
+            &["", "", "", "信息化建设方案完善情况", "完善", "完善", "8", "8"],
+            &["效益指标", "社会效益指标", "况"],
+            &["", "", "", "闵行区关键信息设施基"],
+            &["满意度指标", "服务对象满意度指标", "基础的单位人员满意度", ">=95%", ">=95%", "10", "10"],
+        ]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].level3.as_deref(), Some("信息化建设方案完善情况"));
+        assert_eq!(rows[0].raw_level2.as_deref(), Some("社会效益指标"));
+        assert_eq!(rows[1].level3.as_deref(), Some("闵行区关键信息设施基础的单位人员满意度"));
+    }
+
+    #[test]
+    fn junk_weight_is_flagged_not_guessed() {
+        let rows = parse(FormKind::SelfEvaluation, &[&["", "", "生态效益指标", "推进援派干部工作", "有效", "有效", "თ", "3"]]);
+        assert_eq!(rows[0].weight, None);
+        assert_eq!(rows[0].score.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn target_rows_and_label_in_first_column() {
+        let rows = parse(FormKind::Target, &[
+            &["", "", "质量指标", "质量指标", "全年稳定运行时间", "≥364.00(天)"],
+            &["活动、检查的用户好评率", "", "", "≥90.00(%)"],
+        ]);
+        assert_eq!(rows[0].level3.as_deref(), Some("全年稳定运行时间"));
+        assert_eq!(rows[1].level3.as_deref(), Some("活动、检查的用户好评率"));
+        assert_eq!(rows[1].target.as_deref(), Some("≥90.00(%)"));
+    }
+}
