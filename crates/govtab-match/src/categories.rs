@@ -148,3 +148,69 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
         ind.level2 = l2[i].clone();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govtab_model::{FormKind, IndicatorDraft, Vocabulary};
+
+    fn form(rows: &[(Option<&str>, Option<&str>, bool)]) -> FormDraft {
+        FormDraft {
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
+            indicators: rows
+                .iter()
+                .map(|(a, b, g)| IndicatorDraft { raw_level1: a.map(str::to_string), raw_level2: b.map(str::to_string), garbled_category: *g, ..Default::default() })
+                .collect(),
+            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
+        }
+    }
+
+    fn names(f: &FormDraft) -> Vec<(String, String)> {
+        f.indicators.iter().map(|i| (i.level1.clone().unwrap_or_default(), i.level2.clone().unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn merged_cells_fill_down_and_parent_gives_level1() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        // 一级 printed mid-block (row 2), 二级 merged over rows 0-1
+        let mut f = form(&[(None, Some("数量指标"), false), (None, None, false), (Some("产出指标"), Some("时效指标"), false), (None, Some("经济效益指标"), false)]);
+        resolve_categories(&mut f, &m);
+        let n = names(&f);
+        assert_eq!(n[0], ("产出指标".into(), "数量指标".into()));
+        assert_eq!(n[1], ("产出指标".into(), "数量指标".into()));
+        assert_eq!(n[3], ("效益指标".into(), "经济效益指标".into()));
+    }
+
+    #[test]
+    fn label_below_new_level1_fills_up() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        // 一级 changes to 效益指标 with no 二级 printed until the row below
+        let mut f = form(&[(None, Some("成本指标"), false), (Some("效益指标"), None, false), (None, Some("社会效益指标"), false)]);
+        resolve_categories(&mut f, &m);
+        assert_eq!(names(&f)[1], ("效益指标".into(), "社会效益指标".into()));
+    }
+
+    #[test]
+    fn garbled_cell_is_resolved_by_neighbours_and_flagged() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut f = form(&[(None, Some("经济效益指标"), false), (None, Some("红川双血油"), true)]);
+        resolve_categories(&mut f, &m);
+        assert_eq!(names(&f)[1].1, "经济效益指标");
+        assert!(f.flags.iter().any(|fl| fl.field == "indicators[1].level2"));
+    }
+
+    #[test]
+    fn damaged_name_matched_with_score_and_logged() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut f = form(&[(Some("效益指标 "), Some("社会效益措标"), false)]);
+        resolve_categories(&mut f, &m);
+        assert_eq!(names(&f)[0].1, "社会效益指标");
+        assert!(f.repairs.iter().any(|r| r.field == "indicators[0].level2" && r.after == "社会效益指标"));
+        assert!(f.matches.iter().any(|mm| mm.canonical == "社会效益指标" && mm.score < 1.0));
+    }
+}

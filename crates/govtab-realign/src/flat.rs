@@ -347,3 +347,57 @@ fn parse_table_words(words: &[String], f: &mut FormDraft, tp: &mut TableParser, 
 fn tp_repair(f: &mut FormDraft, idx: usize, field: &str, before: &str, after: &str, why: &str) {
     f.repairs.push(Repair::new(format!("indicators[{idx}].{field}"), STAGE, before, after, why));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clean::SrcCell;
+    use govtab_model::Vocabulary;
+
+    fn spaced(text: &str) -> SrcLine {
+        SrcLine {
+            page: 1,
+            no: 1,
+            layout: LineLayout::Spaced,
+            cells: text.split(' ').filter(|w| !w.is_empty()).enumerate().map(|(i, w)| SrcCell { text: w.to_string(), col: i as u32 }).collect(),
+        }
+    }
+
+    #[test]
+    fn flattened_form_is_rebuilt() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        // values printed before their labels, a wrapped 三级 name around its
+        // values, a 二级 label between two rows
+        let line = spaced(
+            "财政项目支出绩效自评表 (2023年度) 项目名称 示例项目 某市某区人民政府办公 某市某区人民 主管部门 实施单位 政府办公室 室 \
+             执行率 年初预算数 全年预算数 全年执行数 分值 得分 500.00 400.00 400 100.00% 10 年度资金总额 10 项目资金 其中: 当年财政拨款 500 400 400 (元) 0 上年结转资金 0 其他资金 0 0 \
+             年度 预期目标 实际完成情况 总体 目标完成全部工作任务。 完成全部工作任务。 偏差原因分析及 年度 实际 一级指标 二级指标 三级指标 分值 得分 指标值 完成值 改进措施 \
+             培训对口共建 >=2家 2家 10 10 单位数 数量指标 >=100人 100人 10 10 人才培训参训人数 质量指标 90% 10 >=90% 10 项目完成率 产出指标",
+        );
+        assert!(is_flattened(&line, &m));
+        let mut f = FormDraft {
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![],
+            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
+        };
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        assert!(parse_flat(&line, &mut f, &mut tp, &m));
+        tp.finish(&mut f);
+        let field = |l: &str| f.fields.iter().find(|x| x.label == l).map(|x| x.value.clone());
+        assert_eq!(field("项目名称").as_deref(), Some("示例项目"));
+        assert_eq!(field("主管部门").as_deref(), Some("某市某区人民政府办公室"));
+        assert_eq!(field("实施单位").as_deref(), Some("某市某区人民政府办公室"));
+        assert_eq!(f.funds[0].initial_budget.as_deref(), Some("500.00"));
+        assert_eq!(f.funds[0].execution_rate.as_deref(), Some("100.00%"));
+        assert_eq!((f.funds[0].weight.as_deref(), f.funds[0].score.as_deref()), (Some("10"), Some("10")));
+        assert_eq!(f.funds[2].item, "上年结转资金");
+        assert_eq!(f.funds[2].initial_budget.as_deref(), Some("0"));
+        assert_eq!(f.goal_expected.as_deref(), Some("完成全部工作任务。"));
+        let rows: Vec<_> = f.indicators.iter().map(|i| (i.level3.clone().unwrap_or_default(), i.target.clone().unwrap_or_default(), i.raw_level2.clone().unwrap_or_default())).collect();
+        assert_eq!(rows[0], ("培训对口共建单位数".into(), ">=2家".into(), "数量指标".into()));
+        assert_eq!(rows[1], ("人才培训参训人数".into(), ">=100人".into(), "数量指标".into()));
+        assert_eq!(rows[2], ("项目完成率".into(), ">=90%".into(), "质量指标".into()));
+        assert_eq!(f.indicators[2].actual.as_deref(), Some("90%"));
+    }
+}

@@ -95,7 +95,7 @@ impl GoalParser {
 
     pub fn finish(self, f: &mut FormDraft) {
         let join = |v: &[String]| {
-            let s = v.join("");
+            let s = v.iter().map(|p| p.split('\n').map(squeeze_cjk_spaces).collect::<Vec<_>>().join("\n")).collect::<Vec<_>>().join("");
             (!s.is_empty()).then_some(s)
         };
         let expected = join(&self.expected);
@@ -107,7 +107,13 @@ impl GoalParser {
         // an actual column made of fragments of the expected text: the form
         // printed the same text twice and the column edge cut it up
         if let (Some(e), Some(a)) = (&expected, &actual) {
-            let frags: Vec<&str> = a.split(|c: char| c.is_whitespace() || c == ',' || c == '，').filter(|p| p.chars().count() >= 2).collect();
+            let _ = a;
+            let frags: Vec<&str> = self
+                .actual
+                .iter()
+                .flat_map(|p| p.split(|c: char| c.is_whitespace() || c == ',' || c == '，'))
+                .filter(|p| p.chars().count() >= 2)
+                .collect();
             let inside = frags.iter().filter(|p| e.contains(*p)).count();
             if frags.len() >= 3 && inside * 2 > frags.len() && a.chars().count() < e.chars().count() {
                 f.repairs.push(Repair::new("goal_actual", STAGE, a, e, "实际完成情况 column held only fragments of 预期目标; the form repeats the text"));
@@ -130,8 +136,8 @@ fn strip_fragments(s: &str) -> String {
     let paras: Vec<String> = s
         .split('\n')
         .map(|p| {
-            let words: Vec<&str> = p.split(' ').filter(|w| !is_label_fragment(w)).collect();
-            squeeze_cjk_spaces(&words.join(" "))
+            let words: Vec<&str> = p.split(' ').filter(|w| !w.is_empty() && !is_label_fragment(w)).collect();
+            words.join(" ")
         })
         .filter(|p| !p.is_empty())
         .collect();
@@ -148,6 +154,35 @@ mod tests {
         assert!(is_label_fragment("平度"));
         assert!(is_label_fragment("年度总体目标"));
         assert!(!is_label_fragment("形成合力"));
-        assert_eq!(strip_fragments("平度 形成合力,确保 总体 防护物资"), "形成合力,确保防护物资");
+        assert_eq!(squeeze_cjk_spaces(&strip_fragments("平度 形成合力,确保 总体 防护物资")), "形成合力,确保防护物资");
+    }
+}
+
+#[cfg(test)]
+mod interleave_tests {
+    use super::*;
+    use crate::clean::SrcCell;
+    use govtab_model::{LineLayout, Vocabulary};
+
+    fn line(cells: &[(&str, u32)]) -> SrcLine {
+        SrcLine { page: 1, no: 1, layout: LineLayout::Tabbed, cells: cells.iter().map(|(t, c)| SrcCell { text: t.to_string(), col: *c }).collect() }
+    }
+
+    #[test]
+    fn columns_are_separated_and_fragmentary_actual_repeats_expected() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut gp = GoalParser::new(FormKind::SelfEvaluation);
+        gp.header(&line(&[("年度", 0), ("预期目标", 2), ("实", 6), ("际完成情况", 7)]), &m);
+        gp.text(&line(&[("总体 目标", 0), ("平度 形成合力,全面落实各项措施,确保 总体 物资供应充足。", 1), ("充足。 全面落实 各项措施", 6), ("形成合力, 确保", 7)]), &m);
+        let mut f = FormDraft {
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![],
+            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
+        };
+        gp.finish(&mut f);
+        assert_eq!(f.goal_expected.as_deref(), Some("形成合力,全面落实各项措施,确保物资供应充足。"));
+        assert_eq!(f.goal_actual, f.goal_expected);
+        assert!(f.flags.iter().any(|fl| fl.field == "goal_actual"));
     }
 }
