@@ -25,8 +25,21 @@ pub fn check(r: &mut Record) {
             }
         }
         // Σ weights (+ funds weight) = total weight (100 when not printed)
-        let weights: Option<f64> = r.indicators.iter().map(|i| i.weight).sum();
         let total_w = r.total_weight.unwrap_or(100.0);
+        let missing: Vec<usize> = (0..r.indicators.len()).filter(|&i| r.indicators[i].weight.is_none()).collect();
+        if missing.len() == 1 {
+            // one unreadable 分值: the sum fixes it
+            let i = missing[0];
+            let known: f64 = r.indicators.iter().filter_map(|x| x.weight).sum();
+            let solved = total_w - funds_weight.unwrap_or(0.0) - known;
+            let score_ok = r.indicators[i].score.map(|s| s <= solved + TOL).unwrap_or(true);
+            if solved > 0.0 && solved <= total_w && score_ok {
+                r.repairs.push(govtab_model::Repair::new(format!("indicators[{i}].weight"), STAGE, "", crate::fmt_num(solved), format!("分值 unreadable; solved from Σ 分值 = {total_w}")));
+                r.indicators[i].weight = Some(solved);
+                r.flags.retain(|f| f.field != format!("indicators[{i}].weight"));
+            }
+        }
+        let weights: Option<f64> = r.indicators.iter().map(|i| i.weight).sum();
         if let Some(sum) = weights {
             let with_funds = sum + funds_weight.unwrap_or(0.0);
             if !close(with_funds, total_w, 0.05) && !close(sum, total_w, 0.05) {
@@ -50,6 +63,16 @@ pub fn check(r: &mut Record) {
                     for i in 0..r.indicators.len() {
                         flags.push(Flag::new(format!("indicators[{i}].score"), STAGE, why.clone()));
                     }
+                }
+            }
+        }
+    }
+    // sub-rows (其中…) print no 分值/得分
+    if r.kind == "self_evaluation" {
+        for (i, f) in r.funds.iter().enumerate().skip(1) {
+            for (name, v) in [("weight", f.weight), ("score", f.score)] {
+                if v.is_some() {
+                    flags.push(Flag::new(format!("funds[{i}].{name}"), STAGE, "a sub-row of the funds block prints no 分值/得分"));
                 }
             }
         }
@@ -81,9 +104,16 @@ pub fn check(r: &mut Record) {
                 let sum: f64 = vals.iter().map(|v| v.unwrap_or(0.0)).sum();
                 if !close(sum, t, 0.011 + t.abs() * 1e-9) {
                     let why = format!("年度资金总额 {name} {t} ≠ Σ parts {sum}");
-                    flags.push(Flag::new(format!("funds[{total}].{name}"), STAGE, why.clone()));
-                    for &k in &parts {
-                        flags.push(Flag::new(format!("funds[{k}].{name}"), STAGE, why.clone()));
+                    // one part whose removal restores the sum is the odd one
+                    let culprits: Vec<usize> = parts
+                        .iter()
+                        .zip(&vals)
+                        .filter(|(_, v)| v.map(|v| v != 0.0 && close(sum - v, t, 0.011)).unwrap_or(false))
+                        .map(|(k, _)| *k)
+                        .collect();
+                    match culprits.as_slice() {
+                        [k] => flags.push(Flag::new(format!("funds[{k}].{name}"), STAGE, format!("{why}; this value breaks the sum"))),
+                        _ => flags.push(Flag::new(format!("funds[{total}].{name}"), STAGE, why)),
                     }
                 }
             }

@@ -144,6 +144,21 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
         if l2[i].is_none() {
             form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, "no 二级 name found for this row"));
         }
+        // filled down over rows that end where a new 一级 block is printed:
+        // the boundary between the two merged cells is not visible
+        if rows[i].l2.is_none() && !ind.garbled_category && how[i] == "merged cell, filled down" {
+            let next = (i + 1..n).find(|&k| rows[k].l1.is_some() || rows[k].l2.is_some());
+            if let Some(k) = next {
+                let next_l1 = explicit_l1[k].clone().or_else(|| l2[k].as_deref().and_then(|c| vocab.parent_of(c)).map(str::to_string));
+                if next_l1.is_some() && next_l1 != l1[i] && rows[k].l2.is_some() {
+                    let nearer_next = k - i <= i.saturating_sub((0..i).rev().find(|&p| rows[p].l2.is_some()).unwrap_or(0));
+                    if nearer_next {
+                        form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, "block boundary not visible: merged-cell label may belong to the next block"));
+                        form.flags.push(Flag::new(format!("indicators[{i}].level1"), STAGE, "block boundary not visible: merged-cell label may belong to the next block"));
+                    }
+                }
+            }
+        }
         ind.level1 = l1[i].clone();
         ind.level2 = l2[i].clone();
     }

@@ -52,7 +52,6 @@ pub fn parse_flat(line: &SrcLine, f: &mut FormDraft, tp: &mut TableParser, m: &M
     let words: Vec<String> = line.cells.iter().map(|c| c.text.clone()).collect();
     let at = Provenance { page: line.page, line: line.no, col: 0 };
     f.repairs.push(Repair::new("*", STAGE, format!("{} words on one line", words.len()), "fields, funds and rows", "table flattened into one line rebuilt from word types"));
-    f.flags.push(Flag::new("*", STAGE, "form rebuilt from a flattened one-line table; check against the scan"));
 
     let mut phase = Phase::Header;
     let mut header_words: Vec<(usize, Option<String>, String)> = Vec::new();
@@ -189,7 +188,10 @@ fn parse_fund_words(words: &[String], f: &mut FormDraft, m: &Matcher, at: Proven
             fd.score = it.next();
         }
         let i = f.funds.len();
-        f.flags.push(Flag::new(format!("funds[{i}]"), STAGE, "values assigned from a flattened line"));
+        let filled = [&fd.initial_budget, &fd.annual_budget, &fd.executed].iter().filter(|v| v.is_some()).count();
+        if self_eval && filled < 2 {
+            f.flags.push(Flag::new(format!("funds[{i}]"), STAGE, "too few values found for this row on a flattened line"));
+        }
         f.funds.push(fd);
     }
 }
@@ -327,7 +329,10 @@ fn parse_table_words(words: &[String], f: &mut FormDraft, tp: &mut TableParser, 
         ind.raw_level2 = nearest(&|l| l != Level::L1, k, f64::INFINITY);
         ind.raw_level1 = nearest(&|l| l == Level::L1, k, 0.5);
         let idx = base + k;
-        f.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "row rebuilt from a flattened line"));
+        let complete = ind.level3.is_some() && vals.len() == if f.kind == FormKind::SelfEvaluation { 2 } else { 1 } && (f.kind == FormKind::Target || nums.len() == 2);
+        if !complete {
+            f.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "row rebuilt from a flattened line with cells missing or extra"));
+        }
         if k + 1 == n && trailing {
             f.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "row incomplete at the end of a flattened line"));
         }

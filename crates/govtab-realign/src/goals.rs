@@ -46,11 +46,14 @@ pub struct GoalParser {
     act_col: Option<u32>,
     expected: Vec<String>,
     actual: Vec<String>,
+    /// Stray glyphs or split labels on the header line: the column layout
+    /// of the goal texts is damaged.
+    damaged: bool,
 }
 
 impl GoalParser {
     pub fn new(kind: FormKind) -> Self {
-        GoalParser { kind, exp_col: None, act_col: None, expected: Vec::new(), actual: Vec::new() }
+        GoalParser { kind, exp_col: None, act_col: None, expected: Vec::new(), actual: Vec::new(), damaged: false }
     }
 
     /// A header line: remember the columns; text cells on it are goal text.
@@ -65,6 +68,8 @@ impl GoalParser {
             } else if m.vocab.goal_labels.iter().any(|g| *g == n) || m.is_block_label(&n) || is_label_fragment(&n) || n == "项目绩效目标" {
             } else if n.chars().count() > 3 {
                 rest.push(c.clone());
+            } else {
+                self.damaged = true;
             }
         }
         if !rest.is_empty() {
@@ -100,7 +105,7 @@ impl GoalParser {
         };
         let expected = join(&self.expected);
         let mut actual = join(&self.actual);
-        if self.actual.len() > 1 || self.expected.len() > 1 {
+        if self.actual.len() > 1 || self.expected.len() > 1 || self.damaged {
             f.flags.push(Flag::new("goal_expected", STAGE, "goal text rejoined from interleaved column pieces"));
             f.flags.push(Flag::new("goal_actual", STAGE, "goal text rejoined from interleaved column pieces"));
         }

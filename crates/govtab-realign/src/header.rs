@@ -36,6 +36,8 @@ pub fn split_label(text: &str, m: &Matcher) -> Option<(String, String)> {
 pub struct HeaderParser {
     /// Field whose value continues on the next lines.
     pending: Option<usize>,
+    /// Doubts found while reading, moved to the form at the end.
+    pub flags: Vec<Flag>,
 }
 
 impl HeaderParser {
@@ -62,6 +64,11 @@ impl HeaderParser {
             }
             let words: Vec<&str> = c.text.split(' ').collect();
             if !spaced && words.len() > 1 && words.iter().any(|w| m.field_label(w).is_some()) {
+                for w in &words {
+                    if let Some((l, _)) = m.field_label(w) {
+                        self.flags.push(Flag::new(field_path(m, &l), STAGE, "label found inside another cell; neighbouring cells merged"));
+                    }
+                }
                 for w in words {
                     let label = m.field_label(w).map(|(l, _)| l);
                     let text = if label.is_some() { String::new() } else { w.to_string() };
@@ -98,6 +105,7 @@ impl HeaderParser {
                     if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[0] == label) {
                         let partner = p[1].clone();
                         repairs.push(Repair::new(field_path(m, &partner), STAGE, "", "", format!("label {partner} missing; the value after the gap is taken as its value")));
+                        self.flags.push(Flag::new(field_path(m, &partner), STAGE, format!("label {partner} not printed; value placed by position")));
                         toks.insert(j, Tok { label: Some(partner), text: String::new(), col: toks[j].col, raw: String::new() });
                         break;
                     }

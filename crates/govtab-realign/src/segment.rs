@@ -233,6 +233,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
     }
     gp.finish(&mut f);
     tp.finish(&mut f);
+    f.flags.append(&mut hdr.flags);
     header::apply_fields(&mut f);
     header::fix_merged_project_row(&mut f, lines, m);
     funds::clear_subrow_marks(&mut f);

@@ -119,12 +119,17 @@ impl TableParser {
         let mut cats: Vec<(CatMatch, String)> = Vec::new();
         let mut lead_junk = false;
         let mut lead_garbled: Vec<String> = Vec::new();
+        let mut lead_noise = false;
         let has_content_after = |from: usize| toks[from..].iter().any(|t| matches!(t.kind, Kind::Text | Kind::Value));
         while i < toks.len() {
             match &toks[i].kind {
                 Kind::Block => i += 1,
                 Kind::Junk => {
                     lead_junk = true;
+                    // a long run of noise where a category cell sits
+                    if normalize(&toks[i].text).chars().count() >= 3 && i > 0 {
+                        lead_noise = true;
+                    }
                     i += 1
                 }
                 Kind::Num(_) if has_content_after(i + 1) && cats.is_empty() => {
@@ -279,8 +284,9 @@ impl TableParser {
             if ind.raw_level2.is_none() {
                 ind.raw_level2 = garbled.last().cloned();
             }
-        } else if lead_junk && cats.is_empty() && ind.raw_level2.is_none() && line.cells.first().map(|c| c.col > 0).unwrap_or(false) {
-            // noise where a category cell would be: nothing to read, nothing to flag
+        } else if lead_noise && ind.raw_level2.is_none() {
+            // noise glyphs where the 二级 cell sits: a label may be hidden
+            ind.garbled_category = true;
         }
         if ind.raw_level1.is_none() {
             ind.raw_level1 = self.pending_l1.take();
