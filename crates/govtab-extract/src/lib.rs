@@ -10,6 +10,7 @@
 //! empty files (rejected with a reason), CRLF line ends, cells separated by
 //! tabs or by runs of spaces. Cell *meaning* is left to `realign`.
 
+mod pdf;
 mod text;
 
 use std::path::Path;
@@ -57,12 +58,12 @@ fn has_pdf_extension(path: &Path) -> bool {
     path.extension().map(|e| e.eq_ignore_ascii_case("pdf")).unwrap_or(false)
 }
 
-/// PDF input. Until the PDF reader lands, a PDF is reported, never dropped.
-fn extract_pdf(_name: &str, _path: &Path, bytes: &[u8]) -> Result<Document, ExtractError> {
+/// PDF input (see `pdf/mod.rs`); a file named .pdf that is not one is refused.
+fn extract_pdf(name: &str, path: &Path, bytes: &[u8]) -> Result<Document, ExtractError> {
     if !is_pdf(bytes) {
         return Err(ExtractError::Pdf("named .pdf but has no %PDF- header".into()));
     }
-    Err(ExtractError::Pdf("PDF input is not supported by this build".into()))
+    pdf::extract(name, path, bytes)
 }
 
 /// Read and extract one input file.

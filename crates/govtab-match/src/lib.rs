@@ -16,9 +16,11 @@
 //! uses to recognise labels while it aligns columns.
 
 mod categories;
+pub mod confusables;
 mod text;
 
 pub use categories::resolve_categories;
+pub use confusables::Confusables;
 pub use text::{is_cjk, normalize, similarity, squeeze_cjk_spaces};
 
 use govtab_model::{FormSet, Stage, Vocabulary};
@@ -69,7 +71,8 @@ impl<'v> Matcher<'v> {
             let s = if n.chars().count() <= 2 || t.chars().count() <= 2 {
                 if n == t { 1.0 } else { 0.0 }
             } else {
-                similarity(&t, &n)
+                // look-alike aware: 医曼指标 is nearer 质量指标 than 数量指标
+                Confusables::builtin().similarity(&t, &n)
             };
             match best {
                 Some((_, b)) if s < b => {}

@@ -1,1 +1,49 @@
-fn main() {}
+//! `govtab`: the command-line tool. It only wires the stage crates
+//! (`extract → realign → match → assemble`), parses flags, writes outputs and
+//! reports progress; what a stage does lives in its own crate.
+//!
+//! What lives where:
+//!
+//! | module           | holds |
+//! |------------------|-------|
+//! | `cli`            | clap definitions, help text, exit status constants |
+//! | `cmd::run`       | `govtab run`: parallel conversion, ordered writing, progress, summary |
+//! | `cmd::stage`     | `govtab stage NAME --in --out`: one stage on one artifact |
+//! | `cmd::explain`   | `govtab explain FILE [--form N]`: what each stage did, per form |
+//! | `pipeline`       | one document through the stages; panic guard; error rows |
+//! | `inputs`         | INPUT arguments → files (recursive, sorted, hidden skipped) |
+//! | `artifact_io`    | reading/writing stage artifacts (JSON) with clear errors |
+//! | `output`         | records.jsonl and the CSV tables |
+//! | `fieldpath`      | field paths of flags/repairs (`funds[0].executed`, `*`) |
+//!
+//! Exit status: 0 all converted, 1 fatal, 2 usage error (clap), 3 partial.
+
+mod artifact_io;
+mod cli;
+mod cmd;
+mod fieldpath;
+mod inputs;
+mod output;
+mod pipeline;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, EXIT_FATAL};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => cmd::run::run(args),
+        Command::Stage(args) => cmd::stage::stage(args),
+        Command::Explain(args) => cmd::explain::explain(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("govtab: error: {e:#}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}

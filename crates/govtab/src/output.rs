@@ -36,7 +36,7 @@ pub const ERRORS_HEADER: [&str; 5] = ["doc", "path", "page", "stage", "reason"];
 /// an exponent); empty for null and for non-finite values (null in JSON too).
 pub fn num(v: Option<f64>) -> String {
     match v {
-        Some(x) if x == 0.0 => "0".to_string(), // no "-0"
+        Some(0.0) => "0".to_string(), // matches -0.0 too: no "-0"
         Some(x) if x.is_finite() => x.to_string(),
         _ => String::new(),
     }

@@ -77,13 +77,15 @@ impl Trace {
         }
     }
 
-    /// The artifact a stage wrote, as JSON, if it was kept.
-    pub fn artifact_json(&self, stage: StageName) -> Option<serde_json::Result<String>> {
+    /// The artifact a stage wrote, as the JSON text of its artifact file,
+    /// if it was kept.
+    pub fn artifact_json(&self, stage: StageName) -> Option<anyhow::Result<String>> {
+        use crate::artifact_io::to_json;
         match stage {
-            StageName::Extract => self.document.as_ref().map(serde_json::to_string_pretty),
-            StageName::Realign => self.realigned.as_ref().map(serde_json::to_string_pretty),
-            StageName::Match => self.matched.as_ref().map(serde_json::to_string_pretty),
-            StageName::Assemble => self.records.as_ref().map(serde_json::to_string_pretty),
+            StageName::Extract => self.document.as_ref().map(to_json),
+            StageName::Realign => self.realigned.as_ref().map(to_json),
+            StageName::Match => self.matched.as_ref().map(to_json),
+            StageName::Assemble => self.records.as_ref().map(to_json),
         }
     }
 }
@@ -166,30 +168,29 @@ fn advance(
                 }
                 Start::Document(doc)
             }
+            // Each input artifact is put in the trace before its stage runs,
+            // so that after a panic the trace still holds it (for replay).
             Start::Document(doc) => {
                 trace.add_problems(&doc.problems);
                 stage.set("realign");
-                let set = govtab_realign::realign(&doc, vocab);
-                if keep || done(StageName::Realign) {
-                    trace.document = Some(doc);
-                }
+                let set = govtab_realign::realign(trace.document.insert(doc), vocab);
                 if done(StageName::Realign) {
                     trace.add_problems(&set.problems);
                     trace.realigned = Some(set);
                     return Ok(());
+                }
+                if !keep {
+                    trace.document = None;
                 }
                 Start::Realigned(set)
             }
             Start::Realigned(set) => {
                 trace.add_problems(&set.problems);
                 stage.set("match");
-                let matched = if keep {
-                    let matched = govtab_match::match_forms(set.clone(), vocab);
-                    trace.realigned = Some(set);
-                    matched
-                } else {
-                    govtab_match::match_forms(set, vocab)
-                };
+                if keep {
+                    trace.realigned = Some(set.clone());
+                }
+                let matched = govtab_match::match_forms(set, vocab);
                 if done(StageName::Match) {
                     trace.add_problems(&matched.problems);
                     trace.matched = Some(matched);
@@ -200,9 +201,9 @@ fn advance(
             Start::Matched(set) => {
                 trace.add_problems(&set.problems);
                 stage.set("assemble");
-                let records = govtab_assemble::assemble(&set, vocab);
-                if keep {
-                    trace.matched = Some(set);
+                let records = govtab_assemble::assemble(trace.matched.insert(set), vocab);
+                if !keep {
+                    trace.matched = None;
                 }
                 Start::Records(records)
             }
@@ -248,6 +249,7 @@ fn install_quiet_hook() {
 /// Run `f`, turning a panic into `Err(message)` without printing anything.
 pub fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     install_quiet_hook();
+    LAST_PANIC.with(|p| p.borrow_mut().take());
     let was = GUARDED.with(|g| g.replace(true));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(was));
@@ -278,8 +280,6 @@ pub enum Status {
 /// What `govtab run` keeps of one input.
 #[derive(Debug)]
 pub struct DocReport {
-    pub doc: String,
-    pub path: String,
     pub records: Vec<Record>,
     pub errors: Vec<ErrorRow>,
 }
@@ -289,8 +289,8 @@ impl DocReport {
     pub fn unreadable(path: &Path, stage: &str, reason: String) -> Self {
         let doc = govtab_extract::doc_name(path);
         let path = path.display().to_string();
-        let errors = vec![ErrorRow { doc: doc.clone(), path: path.clone(), page: None, stage: stage.to_string(), reason }];
-        DocReport { doc, path, records: Vec::new(), errors }
+        let errors = vec![ErrorRow { doc, path, page: None, stage: stage.to_string(), reason }];
+        DocReport { records: Vec::new(), errors }
     }
 
     /// The report of a processed input: its records, and one error row per
@@ -309,7 +309,7 @@ impl DocReport {
         if result.is_ok() && records.is_empty() {
             errors.push(row(None, "realign", "no form found in document".to_string()));
         }
-        DocReport { doc, path, records, errors }
+        DocReport { records, errors }
     }
 
     pub fn status(&self) -> Status {

@@ -1,0 +1,569 @@
+//! Glyphs and rules of a page → rows of cells.
+//!
+//! Tables: horizontal and vertical rules are merged into segments, segments
+//! that cross form a table, the distinct rule positions form a grid of atomic
+//! cells, and atomic cells not separated by a drawn rule are merged (merged
+//! 一级/二级 cells, vertical labels). A glyph belongs to the cell holding its
+//! centre. Each atomic row becomes one line; a merged cell's text is given in
+//! the top row it spans, and an empty cell stands for it in the rows below.
+//!
+//! Text outside tables: lines by baseline clustering (tolerance relative to
+//! the font size), cells split at gaps wider than [`CELL_GAP`] × font size.
+
+use govtab_model::BBox;
+
+use super::collect::{Glyph, PageInk, Rule};
+
+/// Gap (× font size) between two glyphs of a line that starts a new cell.
+pub const CELL_GAP: f32 = 1.5;
+/// Gap (× font size) between two glyphs that is written as a space.
+const SPACE_GAP: f32 = 0.2;
+/// Baselines closer than this (× font size) are one line.
+const BASELINE_TOL: f32 = 0.4;
+/// Rule positions closer than this (points) are the same rule.
+const RULE_SNAP: f32 = 2.0;
+
+/// One cell of a laid-out line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutCell {
+    pub text: String,
+    pub bbox: BBox,
+    pub font_size: Option<f32>,
+}
+
+/// One laid-out line (a table row or a line of free text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutLine {
+    pub cells: Vec<OutCell>,
+    /// Top baseline of the line.
+    pub y: f32,
+    /// The line is a row of a ruled table.
+    pub in_table: bool,
+}
+
+impl OutLine {
+    pub fn text(&self) -> String {
+        self.cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join("\t")
+    }
+}
+
+/// Options that depend on where the text layer came from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LayoutOptions {
+    /// OCR text layer: a lone `|` is a table border read as text, a cell
+    /// separator.
+    pub ocr: bool,
+}
+
+/// Lay out one page.
+pub fn layout(ink: &PageInk, opts: LayoutOptions) -> Vec<OutLine> {
+    let glyphs = dedupe(ink.glyphs.clone());
+    let tables = find_tables(&ink.rules);
+    let mut free: Vec<Glyph> = Vec::new();
+    let mut per_table: Vec<Vec<Glyph>> = vec![Vec::new(); tables.len()];
+    for g in glyphs {
+        let (cx, cy) = g.centre();
+        match tables.iter().position(|t| t.contains(cx, cy)) {
+            Some(i) => per_table[i].push(g),
+            None => free.push(g),
+        }
+    }
+    let mut lines = Vec::new();
+    for (t, gs) in tables.iter().zip(per_table) {
+        lines.extend(t.rows(gs));
+    }
+    lines.extend(free_lines(free, opts));
+    lines.sort_by(|a, b| b.y.partial_cmp(&a.y).unwrap_or(std::cmp::Ordering::Equal).then_with(|| {
+        let ax = a.cells.first().map(|c| c.bbox.x0).unwrap_or(0.0);
+        let bx = b.cells.first().map(|c| c.bbox.x0).unwrap_or(0.0);
+        ax.partial_cmp(&bx).unwrap_or(std::cmp::Ordering::Equal)
+    }));
+    lines
+}
+
+/// Drop glyphs drawn twice at (almost) the same place (fake bold, shadows).
+fn dedupe(mut glyphs: Vec<Glyph>) -> Vec<Glyph> {
+    let mut keep: Vec<Glyph> = Vec::with_capacity(glyphs.len());
+    glyphs.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(std::cmp::Ordering::Equal).then(a.x0.partial_cmp(&b.x0).unwrap_or(std::cmp::Ordering::Equal)));
+    for g in glyphs {
+        let dup = keep.iter().rev().take(64).any(|k| {
+            k.text == g.text && (k.y - g.y).abs() < 0.2 * g.size.max(1.0) && (k.x0 - g.x0).abs() < 0.3 * g.size.max(1.0)
+        });
+        if !dup {
+            keep.push(g);
+        }
+    }
+    keep
+}
+
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    Some(v[v.len() / 2])
+}
+
+fn is_ascii_alpha_end(s: &str, last: bool) -> bool {
+    let c = if last { s.chars().last() } else { s.chars().next() };
+    c.map(|c| c.is_ascii_alphabetic()).unwrap_or(false)
+}
+
+/// Text of glyphs on one baseline, left to right: a space where the source
+/// had one or where the gap is wide.
+fn line_text(glyphs: &[&Glyph]) -> String {
+    let mut s = String::new();
+    let mut prev_end: Option<f32> = None;
+    let mut pending_space = false;
+    for g in glyphs {
+        if g.is_space() {
+            pending_space = prev_end.is_some();
+            continue;
+        }
+        if let Some(end) = prev_end {
+            if pending_space || g.x0 - end > SPACE_GAP * g.size {
+                s.push(' ');
+            }
+        }
+        s.push_str(&g.text);
+        prev_end = Some(prev_end.map_or(g.x1, |e: f32| e.max(g.x1)));
+        pending_space = false;
+    }
+    s
+}
+
+/// Group glyphs into baseline clusters, top first; each cluster sorted left
+/// to right.
+fn baseline_clusters(mut glyphs: Vec<Glyph>) -> Vec<Vec<Glyph>> {
+    glyphs.sort_by(|a, b| b.y.partial_cmp(&a.y).unwrap_or(std::cmp::Ordering::Equal));
+    let mut out: Vec<Vec<Glyph>> = Vec::new();
+    let mut top = f32::NAN;
+    let mut size = 0.0f32;
+    for g in glyphs {
+        let tol = BASELINE_TOL * size.max(g.size).max(1.0);
+        if out.is_empty() || top - g.y > tol {
+            top = g.y;
+            size = g.size;
+            out.push(vec![g]);
+        } else {
+            size = size.max(g.size);
+            out.last_mut().unwrap().push(g);
+        }
+    }
+    for c in &mut out {
+        order_words(c);
+    }
+    out
+}
+
+/// Left to right, keeping each shown string (word) whole: OCR layers
+/// stretch a word's glyphs over its box, so glyphs of two neighbouring words
+/// can interleave in x ("《2023" over "年度)").
+fn order_words(line: &mut [Glyph]) {
+    let mut start: std::collections::HashMap<u32, f32> = Default::default();
+    for g in line.iter() {
+        let e = start.entry(g.word).or_insert(g.x0);
+        *e = e.min(g.x0);
+    }
+    line.sort_by(|a, b| {
+        let (sa, sb) = (start[&a.word], start[&b.word]);
+        sa.partial_cmp(&sb)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.word.cmp(&b.word))
+            .then(a.x0.partial_cmp(&b.x0).unwrap_or(std::cmp::Ordering::Equal))
+    });
+}
+
+/// Full text of a cell: its visual lines joined (no separator, except a
+/// space between two ASCII letters).
+fn cell_text(glyphs: Vec<Glyph>) -> (String, Option<f32>, Option<f32>) {
+    let sizes: Vec<f32> = glyphs.iter().filter(|g| !g.is_space()).map(|g| g.size).collect();
+    let top = glyphs.iter().filter(|g| !g.is_space()).map(|g| g.y).fold(None, |m: Option<f32>, y| Some(m.map_or(y, |m| m.max(y))));
+    let size = median(sizes.clone()).unwrap_or(10.0);
+    // Visual lines with their left and right ends.
+    let mut rows: Vec<(String, f32, f32)> = Vec::new();
+    for line in baseline_clusters(glyphs) {
+        let refs: Vec<&Glyph> = line.iter().collect();
+        let t = line_text(&refs).trim().to_string();
+        if t.is_empty() {
+            continue;
+        }
+        let solid = line.iter().filter(|g| !g.is_space());
+        let x0 = solid.clone().map(|g| g.x0).fold(f32::MAX, f32::min);
+        let x1 = solid.map(|g| g.x1).fold(f32::MIN, f32::max);
+        rows.push((t, x0, x1));
+    }
+    // Paragraphs: in left-aligned text (not centred), a line indented by
+    // about two characters starts a new paragraph, joined with a newline.
+    let left = rows.iter().map(|r| r.1).fold(f32::MAX, f32::min);
+    let centres: Vec<f32> = rows.iter().map(|r| (r.1 + r.2) / 2.0).collect();
+    let centred = centres.iter().cloned().fold(f32::MIN, f32::max) - centres.iter().cloned().fold(f32::MAX, f32::min) < 0.5 * size;
+    let mut text = String::new();
+    for (i, (t, x0, _)) in rows.iter().enumerate() {
+        let indent = (x0 - left) / size;
+        if i > 0 && rows.len() > 2 && !centred && (1.5..=3.5).contains(&indent) {
+            text.push('\n');
+        } else if !text.is_empty() && is_ascii_alpha_end(&text, true) && is_ascii_alpha_end(t, false) {
+            text.push(' ');
+        }
+        text.push_str(t);
+    }
+    (text, Some(size).filter(|_| !rows.is_empty()), top)
+}
+
+fn glyph_box(glyphs: &[&Glyph]) -> BBox {
+    let mut b = BBox { x0: f32::MAX, y0: f32::MAX, x1: f32::MIN, y1: f32::MIN };
+    for g in glyphs {
+        b.x0 = b.x0.min(g.x0);
+        b.x1 = b.x1.max(g.x1);
+        b.y0 = b.y0.min(g.y - 0.2 * g.size);
+        b.y1 = b.y1.max(g.y + 0.8 * g.size);
+    }
+    b
+}
+
+fn is_border_glyph(g: &Glyph) -> bool {
+    matches!(g.text.as_str(), "|" | "｜" | "¦")
+}
+
+/// Lines of text outside tables.
+fn free_lines(glyphs: Vec<Glyph>, opts: LayoutOptions) -> Vec<OutLine> {
+    let mut lines = Vec::new();
+    for cluster in baseline_clusters(glyphs) {
+        let size = median(cluster.iter().filter(|g| !g.is_space()).map(|g| g.size).collect()).unwrap_or(10.0);
+        let mut cells: Vec<Vec<&Glyph>> = Vec::new();
+        let mut prev_end: Option<f32> = None;
+        for g in &cluster {
+            if opts.ocr && is_border_glyph(g) {
+                cells.push(Vec::new());
+                prev_end = None;
+                continue;
+            }
+            if g.is_space() {
+                if let Some(c) = cells.last_mut() {
+                    c.push(g);
+                }
+                continue;
+            }
+            let new_cell = match prev_end {
+                None => cells.last().map_or(true, |c| c.iter().any(|g| !g.is_space())),
+                Some(end) => g.x0 - end > CELL_GAP * size,
+            };
+            if new_cell || cells.is_empty() {
+                cells.push(Vec::new());
+            }
+            cells.last_mut().unwrap().push(g);
+            prev_end = Some(prev_end.map_or(g.x1, |e: f32| e.max(g.x1)));
+        }
+        let out: Vec<OutCell> = cells
+            .into_iter()
+            .filter(|c| c.iter().any(|g| !g.is_space()))
+            .map(|c| {
+                let solid: Vec<&Glyph> = c.iter().copied().filter(|g| !g.is_space()).collect();
+                let text = line_text(&c).trim().to_string();
+                OutCell { text, bbox: glyph_box(&solid), font_size: median(solid.iter().map(|g| g.size).collect()) }
+            })
+            .collect();
+        if out.is_empty() {
+            continue;
+        }
+        let y = cluster.iter().filter(|g| !g.is_space()).map(|g| g.y).fold(f32::MIN, f32::max);
+        lines.push(OutLine { cells: out, y, in_table: false });
+    }
+    lines
+}
+
+/// A merged rule segment.
+#[derive(Debug, Clone, Copy)]
+struct Seg {
+    at: f32,
+    lo: f32,
+    hi: f32,
+}
+
+fn merge_rules(rules: &[Rule], horizontal: bool) -> Vec<Seg> {
+    let mut rs: Vec<Seg> = rules.iter().filter(|r| r.horizontal == horizontal).map(|r| Seg { at: r.at, lo: r.lo, hi: r.hi }).collect();
+    rs.sort_by(|a, b| a.at.partial_cmp(&b.at).unwrap_or(std::cmp::Ordering::Equal));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rs.len() {
+        let mut j = i + 1;
+        while j < rs.len() && rs[j].at - rs[i].at <= RULE_SNAP {
+            j += 1;
+        }
+        let mut group: Vec<Seg> = rs[i..j].to_vec();
+        let at = group.iter().map(|s| s.at).sum::<f32>() / group.len() as f32;
+        group.sort_by(|a, b| a.lo.partial_cmp(&b.lo).unwrap_or(std::cmp::Ordering::Equal));
+        let mut cur = Seg { at, lo: group[0].lo, hi: group[0].hi };
+        for s in &group[1..] {
+            if s.lo <= cur.hi + RULE_SNAP {
+                cur.hi = cur.hi.max(s.hi);
+            } else {
+                out.push(cur);
+                cur = Seg { at, lo: s.lo, hi: s.hi };
+            }
+        }
+        out.push(cur);
+        i = j;
+    }
+    out
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+fn union(parent: &mut [usize], a: usize, b: usize) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        parent[ra.max(rb)] = ra.min(rb);
+    }
+}
+
+/// Positions closer than [`RULE_SNAP`] merged; sorted ascending.
+fn snap(mut v: Vec<f32>) -> Vec<f32> {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let mut out: Vec<Vec<f32>> = Vec::new();
+    for x in v {
+        match out.last_mut() {
+            Some(g) if x - g[0] <= RULE_SNAP => g.push(x),
+            _ => out.push(vec![x]),
+        }
+    }
+    out.into_iter().map(|g| g.iter().sum::<f32>() / g.len() as f32).collect()
+}
+
+/// Total length of `segs` at position `at` covering [lo, hi].
+fn coverage(segs: &[Seg], at: f32, lo: f32, hi: f32) -> f32 {
+    segs.iter().filter(|s| (s.at - at).abs() <= RULE_SNAP).map(|s| (s.hi.min(hi) - s.lo.max(lo)).max(0.0)).sum()
+}
+
+/// A ruled table: its grid and its cells (groups of atomic cells).
+#[derive(Debug, Clone)]
+struct Table {
+    /// Column boundaries, ascending.
+    xs: Vec<f32>,
+    /// Row boundaries, descending (top first).
+    ys: Vec<f32>,
+    /// Cells as (first row, last row, first col, last col).
+    cells: Vec<(usize, usize, usize, usize)>,
+    /// Atomic cell (row, col) → index in `cells`.
+    owner: Vec<Vec<usize>>,
+}
+
+impl Table {
+    fn contains(&self, x: f32, y: f32) -> bool {
+        x >= self.xs[0] && x <= *self.xs.last().unwrap() && y <= self.ys[0] && y >= *self.ys.last().unwrap()
+    }
+
+    fn locate(&self, x: f32, y: f32) -> Option<(usize, usize)> {
+        let col = (0..self.xs.len() - 1).find(|&j| x >= self.xs[j] && x <= self.xs[j + 1])?;
+        let row = (0..self.ys.len() - 1).find(|&i| y <= self.ys[i] && y >= self.ys[i + 1])?;
+        Some((row, col))
+    }
+
+    fn rect(&self, r0: usize, r1: usize, c0: usize, c1: usize) -> BBox {
+        BBox { x0: self.xs[c0], y0: self.ys[r1 + 1], x1: self.xs[c1 + 1], y1: self.ys[r0] }
+    }
+
+    fn rows(&self, glyphs: Vec<Glyph>) -> Vec<OutLine> {
+        let mut per_cell: Vec<Vec<Glyph>> = vec![Vec::new(); self.cells.len()];
+        for g in glyphs {
+            let (cx, cy) = g.centre();
+            if let Some((r, c)) = self.locate(cx, cy) {
+                per_cell[self.owner[r][c]].push(g);
+            }
+        }
+        let texts: Vec<(String, Option<f32>, Option<f32>)> = per_cell.into_iter().map(cell_text).collect();
+        let mut lines = Vec::new();
+        for r in 0..self.ys.len() - 1 {
+            let mut seen: Vec<usize> = Vec::new();
+            for c in 0..self.xs.len() - 1 {
+                let k = self.owner[r][c];
+                if !seen.contains(&k) {
+                    seen.push(k);
+                }
+            }
+            let mut cells = Vec::new();
+            let mut top: Option<f32> = None;
+            let mut any_text = false;
+            for k in seen {
+                let (r0, r1, c0, c1) = self.cells[k];
+                if r0 == r {
+                    let (text, size, t) = &texts[k];
+                    any_text |= !text.is_empty();
+                    if let Some(t) = t {
+                        top = Some(top.map_or(*t, |m: f32| m.max(*t)));
+                    }
+                    cells.push(OutCell { text: text.clone(), bbox: self.rect(r0, r1, c0, c1), font_size: *size });
+                } else {
+                    cells.push(OutCell { text: String::new(), bbox: self.rect(r, r, c0, c1), font_size: None });
+                }
+            }
+            if any_text {
+                lines.push(OutLine { cells, y: top.unwrap_or(self.ys[r]), in_table: true });
+            }
+        }
+        lines
+    }
+}
+
+fn find_tables(rules: &[Rule]) -> Vec<Table> {
+    let hs = merge_rules(rules, true);
+    let vs = merge_rules(rules, false);
+    if hs.len() < 2 || vs.len() < 2 {
+        return Vec::new();
+    }
+    let n = hs.len() + vs.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    for (i, h) in hs.iter().enumerate() {
+        for (j, v) in vs.iter().enumerate() {
+            if v.at >= h.lo - RULE_SNAP && v.at <= h.hi + RULE_SNAP && h.at >= v.lo - RULE_SNAP && h.at <= v.hi + RULE_SNAP {
+                union(&mut parent, i, hs.len() + j);
+            }
+        }
+    }
+    let mut comps: std::collections::BTreeMap<usize, (Vec<Seg>, Vec<Seg>)> = Default::default();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let e = comps.entry(root).or_default();
+        if i < hs.len() {
+            e.0.push(hs[i]);
+        } else {
+            e.1.push(vs[i - hs.len()]);
+        }
+    }
+    let mut tables = Vec::new();
+    for (_, (h, v)) in comps {
+        if h.len() < 2 || v.len() < 2 {
+            continue;
+        }
+        // A table cut by a page break has no rule on its open side: the
+        // vertical rules run past the last horizontal one (and vice versa).
+        // Their ends close the grid.
+        let mut xs_raw: Vec<f32> = v.iter().map(|s| s.at).collect();
+        let mut ys_raw: Vec<f32> = h.iter().map(|s| s.at).collect();
+        let (xmin, xmax) = (xs_raw.iter().cloned().fold(f32::MAX, f32::min), xs_raw.iter().cloned().fold(f32::MIN, f32::max));
+        let (ymin, ymax) = (ys_raw.iter().cloned().fold(f32::MAX, f32::min), ys_raw.iter().cloned().fold(f32::MIN, f32::max));
+        let (vlo, vhi) = (v.iter().map(|s| s.lo).fold(f32::MAX, f32::min), v.iter().map(|s| s.hi).fold(f32::MIN, f32::max));
+        let (hlo, hhi) = (h.iter().map(|s| s.lo).fold(f32::MAX, f32::min), h.iter().map(|s| s.hi).fold(f32::MIN, f32::max));
+        if vhi > ymax + 2.0 * RULE_SNAP {
+            ys_raw.push(vhi);
+        }
+        if vlo < ymin - 2.0 * RULE_SNAP {
+            ys_raw.push(vlo);
+        }
+        if hlo < xmin - 2.0 * RULE_SNAP {
+            xs_raw.push(hlo);
+        }
+        if hhi > xmax + 2.0 * RULE_SNAP {
+            xs_raw.push(hhi);
+        }
+        let xs = snap(xs_raw);
+        let mut ys = snap(ys_raw);
+        ys.reverse();
+        if xs.len() < 2 || ys.len() < 2 {
+            continue;
+        }
+        let (nr, nc) = (ys.len() - 1, xs.len() - 1);
+        let mut p: Vec<usize> = (0..nr * nc).collect();
+        for r in 0..nr {
+            for c in 0..nc {
+                // Right neighbour: separated when the rule at xs[c+1] covers
+                // most of the row's height.
+                if c + 1 < nc {
+                    let (lo, hi) = (ys[r + 1], ys[r]);
+                    if coverage(&v, xs[c + 1], lo, hi) < 0.5 * (hi - lo) {
+                        union(&mut p, r * nc + c, r * nc + c + 1);
+                    }
+                }
+                if r + 1 < nr {
+                    let (lo, hi) = (xs[c], xs[c + 1]);
+                    if coverage(&h, ys[r + 1], lo, hi) < 0.5 * (hi - lo) {
+                        union(&mut p, r * nc + c, (r + 1) * nc + c);
+                    }
+                }
+            }
+        }
+        let mut index: std::collections::HashMap<usize, usize> = Default::default();
+        let mut cells: Vec<(usize, usize, usize, usize)> = Vec::new();
+        let mut owner = vec![vec![0usize; nc]; nr];
+        for r in 0..nr {
+            for c in 0..nc {
+                let root = find(&mut p, r * nc + c);
+                let k = *index.entry(root).or_insert_with(|| {
+                    cells.push((r, r, c, c));
+                    cells.len() - 1
+                });
+                let cell = &mut cells[k];
+                cell.0 = cell.0.min(r);
+                cell.1 = cell.1.max(r);
+                cell.2 = cell.2.min(c);
+                cell.3 = cell.3.max(c);
+                owner[r][c] = k;
+            }
+        }
+        tables.push(Table { xs, ys, cells, owner });
+    }
+    tables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(text: &str, x0: f32, y: f32, size: f32) -> Glyph {
+        Glyph { text: text.into(), x0, x1: x0 + size * if text.is_ascii() { 0.5 } else { 1.0 }, y, size, word: 0 }
+    }
+
+    fn h(y: f32, lo: f32, hi: f32) -> Rule {
+        Rule { horizontal: true, at: y, lo, hi }
+    }
+    fn v(x: f32, lo: f32, hi: f32) -> Rule {
+        Rule { horizontal: false, at: x, lo, hi }
+    }
+
+    #[test]
+    fn free_text_splits_cells_at_wide_gaps() {
+        let mut glyphs = Vec::new();
+        for (i, c) in "项目名称".chars().enumerate() {
+            glyphs.push(g(&c.to_string(), 50.0 + 10.0 * i as f32, 700.0, 10.0));
+        }
+        for (i, c) in "业务保障".chars().enumerate() {
+            glyphs.push(g(&c.to_string(), 200.0 + 10.0 * i as f32, 700.5, 10.0));
+        }
+        let ink = PageInk { glyphs, width: 595.0, height: 842.0, ..Default::default() };
+        let lines = layout(&ink, LayoutOptions::default());
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].text(), "项目名称\t业务保障");
+    }
+
+    #[test]
+    fn ruled_grid_merges_unruled_cells_and_joins_wrapped_text() {
+        // Two rows, three columns; column 0 merged over both rows.
+        let rules = vec![
+            h(700.0, 0.0, 300.0),
+            h(650.0, 100.0, 300.0),
+            h(600.0, 0.0, 300.0),
+            v(0.0, 600.0, 700.0),
+            v(100.0, 600.0, 700.0),
+            v(200.0, 600.0, 700.0),
+            v(300.0, 600.0, 700.0),
+        ];
+        let mut glyphs = vec![g("产", 10.0, 660.0, 10.0), g("出", 20.0, 660.0, 10.0), g("指", 10.0, 645.0, 10.0), g("标", 20.0, 645.0, 10.0)];
+        glyphs.extend([g("数", 110.0, 670.0, 10.0), g("量", 120.0, 670.0, 10.0)]);
+        glyphs.extend([g("1", 210.0, 670.0, 10.0), g("0", 215.0, 670.0, 10.0)]);
+        glyphs.extend([g("质", 110.0, 620.0, 10.0), g("量", 120.0, 620.0, 10.0)]);
+        glyphs.extend([g("≥", 210.0, 625.0, 10.0), g("9", 215.0, 625.0, 10.0), g("(", 210.0, 612.0, 10.0), g("%", 215.0, 612.0, 10.0), g(")", 220.0, 612.0, 10.0)]);
+        let ink = PageInk { glyphs, rules, width: 595.0, height: 842.0, ..Default::default() };
+        let lines = layout(&ink, LayoutOptions::default());
+        let texts: Vec<String> = lines.iter().map(|l| l.text()).collect();
+        assert_eq!(texts, ["产出指标\t数量\t10", "\t质量\t≥9(%)"]);
+        assert!(lines.iter().all(|l| l.in_table));
+        assert_eq!(lines[0].cells[0].bbox, BBox { x0: 0.0, y0: 600.0, x1: 100.0, y1: 700.0 });
+    }
+}

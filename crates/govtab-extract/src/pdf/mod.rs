@@ -1,0 +1,148 @@
+//! PDF input: digital PDFs and OCR'd scans → pages of positioned lines.
+//!
+//! Pipeline per document:
+//! 1. [`prepare`] (lopdf): open, refuse encrypted/corrupt files with a reason,
+//!    survey each page (text-showing operators, images, OCR layer), drop
+//!    image drawing and cut oversized ToUnicode maps to the codes used.
+//! 2. [`collect`] (pdf-extract `OutputDev`): every glyph with position and
+//!    size, every thin filled/stroked path as a rule, page by page.
+//! 3. [`layout`]: ruled tables → one line per row (merged cells once, in their
+//!    top row); other text → lines by baseline, cells by wide gaps.
+//! 4. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
+//!    full-width ASCII, page headers/footers — each kind logged once with a
+//!    count.
+//!
+//! pdf-extract panics on some malformed files; every call into the parsers
+//! runs under `catch_unwind` and a panic costs the document
+//! ([`ExtractError::Pdf`]), never the batch.
+
+mod cmap;
+mod collect;
+mod layout;
+mod prepare;
+mod repair;
+
+use std::cell::Cell as StdCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Once;
+
+use govtab_model::{Cell, Document, Line, LineLayout, Page, Problem, SourceKind};
+
+use crate::ExtractError;
+
+/// Extract a PDF held in memory.
+pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document, ExtractError> {
+    let doc = guard("load", || prepare::load(bytes))?.map_err(ExtractError::Pdf)?;
+    let prepared = guard("prepare", || prepare::prepare(doc))?;
+    let mut pages = Vec::with_capacity(prepared.pages.len());
+    let mut problems = Vec::new();
+    let mut tally = repair::Tally::default();
+    for info in &prepared.pages {
+        let n = info.number;
+        let mut page = Page { number: n, has_text: false, width: info.width, height: info.height, lines: Vec::new() };
+        let problem = |message: String| Problem { page: Some(n), stage: "extract".into(), message };
+        if let Some(e) = &info.error {
+            problems.push(problem(e.clone()));
+            pages.push(page);
+            continue;
+        }
+        if info.text_ops == 0 {
+            if info.images > 0 {
+                problems.push(problem("no text layer (OCR needed)".into()));
+            }
+            pages.push(page);
+            continue;
+        }
+        let mut dev = collect::Collector::new();
+        let run = guard(&format!("page {n}"), || pdf_extract::output_doc_page(&prepared.doc, &mut dev, n))?;
+        if let Err(e) = run {
+            problems.push(problem(format!("cannot read page: {e}")));
+            pages.push(page);
+            continue;
+        }
+        let ink = dev.page;
+        let shown = ink.glyphs.iter().filter(|g| !g.is_space()).count();
+        if shown == 0 {
+            let message = if ink.unmapped > 0 {
+                format!("text layer has no Unicode mapping ({} glyphs; OCR needed)", ink.unmapped)
+            } else {
+                "no text layer (OCR needed)".to_string()
+            };
+            problems.push(problem(message));
+            pages.push(page);
+            continue;
+        }
+        if ink.unmapped * 10 > shown + ink.unmapped {
+            problems.push(problem(format!("{} of {} glyphs have no Unicode mapping (text lost)", ink.unmapped, shown + ink.unmapped)));
+        }
+        page.has_text = true;
+        if page.width.is_none() && ink.width > 0.0 {
+            page.width = Some(ink.width);
+            page.height = Some(ink.height);
+        }
+        let height = page.height.unwrap_or(ink.height);
+        let ocr = info.is_ocr();
+        let mut no = 0;
+        for out in layout::layout(&ink, layout::LayoutOptions { ocr }) {
+            let cells: Vec<Cell> = out
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Cell { text: repair::repair_text(&c.text, ocr, &mut tally), col: i as u32, bbox: Some(c.bbox), font_size: c.font_size })
+                .collect();
+            if !out.in_table && height > 0.0 && (out.y > 0.9 * height || out.y < 0.1 * height) {
+                let joined = cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" ");
+                if repair::is_page_marker(&joined) {
+                    tally.note(repair::Kind::HeaderFooter, 1, &joined, "");
+                    continue;
+                }
+            }
+            if cells.iter().all(|c| c.text.is_empty()) {
+                continue;
+            }
+            no += 1;
+            page.lines.push(Line { no, layout: LineLayout::Positioned, cells, y: Some(out.y) });
+        }
+        pages.push(page);
+    }
+    Ok(Document {
+        doc: name.to_string(),
+        path: path.display().to_string(),
+        source: SourceKind::Pdf,
+        encoding: None,
+        pages,
+        problems,
+        repairs: tally.repairs(),
+    })
+}
+
+thread_local! {
+    static QUIET: StdCell<bool> = const { StdCell::new(false) };
+}
+
+/// Run `f`, turning a panic into [`ExtractError::Pdf`]. While it runs the
+/// panic message is not printed (the error carries it); other threads'
+/// panics are reported as before.
+fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, ExtractError> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                prev(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    r.map_err(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        ExtractError::Pdf(format!("parser panic ({what}): {msg}"))
+    })
+}
