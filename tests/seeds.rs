@@ -19,17 +19,6 @@ use std::path::{Path, PathBuf};
 use common::{code, govtab, read_jsonl, samples, seeds, stderr};
 use serde_json::Value;
 
-/// Minimum agreement per seed (0..1).
-// TODO(lead): raise these as realign/match/assemble land; they start at 0.0
-// while the stages return no records.
-const MIN_AGREEMENT: &[(&str, f64)] = &[
-    ("000_16e961fe39d33cb9", 0.0),
-    ("001_b77bacefdec74463", 0.0),
-    ("002_5c9dd2b99f62a0b4", 0.0),
-    ("003_629677cc3d34dfdd", 0.0),
-    ("004_1c7597119af05248", 0.0),
-];
-
 /// At most this many mismatching cells are printed per seed.
 const MAX_SHOWN: usize = 200;
 
@@ -172,49 +161,59 @@ fn stem(path: &Path) -> String {
     path.file_stem().unwrap_or_default().to_string_lossy().into_owned()
 }
 
-#[test]
-fn seeds_agree_with_gold() {
+/// Convert one seed and compare it with its gold records; fail below `min`.
+fn check_seed(stem: &str, min: f64) {
+    let seed = seeds().into_iter().find(|s| self::stem(s) == stem).unwrap_or_else(|| panic!("samples/seeds/{stem}.txt missing"));
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let run = govtab(["run".as_ref(), samples().join("seeds").as_os_str(), "--out".as_ref(), out.as_os_str()]);
-    assert!(matches!(code(&run), 0 | 3), "run exits 0 or 3; stderr:\n{}", stderr(&run));
+    let run = govtab(["run".as_ref(), seed.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    assert_eq!(code(&run), 0, "a seed converts without errors; stderr:\n{}", stderr(&run));
     let records = read_jsonl(&out.join("records.jsonl"));
-
-    let mut failures = Vec::new();
-    for seed in seeds() {
-        let stem = stem(&seed);
-        let doc = seed.file_name().unwrap().to_string_lossy().into_owned();
-        let min = MIN_AGREEMENT
-            .iter()
-            .find(|(s, _)| *s == stem)
-            .map(|&(_, m)| m)
-            .unwrap_or_else(|| panic!("seed {stem} has no entry in MIN_AGREEMENT (tests/seeds.rs)"));
-        let gold_files = gold_for(&stem);
-        assert!(!gold_files.is_empty(), "no samples/gold/{stem}*.jsonl for seed {stem}");
-        let gold: Vec<Value> = gold_files.iter().flat_map(|f| read_jsonl(f)).collect();
-        let pred: Vec<Value> = records.iter().filter(|r| r["doc"] == doc.as_str()).cloned().collect();
-
-        let a = compare(&gold, &pred);
-        eprintln!(
-            "{stem}: agreement {:.4} ({}/{} cells, {}/{} gold forms present, minimum {min})",
-            a.fraction(),
-            a.equal,
-            a.total,
-            a.forms.0,
-            a.forms.1
-        );
-        if a.fraction() < min {
-            eprintln!("{stem}: mismatching cells (form, field, gold, pred):");
-            for m in a.mismatches.iter().take(MAX_SHOWN) {
-                eprintln!("  {m}");
-            }
-            if a.mismatches.len() > MAX_SHOWN {
-                eprintln!("  … and {} more", a.mismatches.len() - MAX_SHOWN);
-            }
-            failures.push(format!("{stem}: {:.4} < {min}", a.fraction()));
+    let doc = seed.file_name().unwrap().to_string_lossy().into_owned();
+    let gold_files = gold_for(stem);
+    assert!(!gold_files.is_empty(), "no samples/gold/{stem}*.jsonl for seed {stem}");
+    let gold: Vec<Value> = gold_files.iter().flat_map(|f| read_jsonl(f)).collect();
+    let pred: Vec<Value> = records.iter().filter(|r| r["doc"] == doc.as_str()).cloned().collect();
+    let a = compare(&gold, &pred);
+    eprintln!("{stem}: agreement {:.4} ({}/{} cells, {}/{} gold forms present, minimum {min})", a.fraction(), a.equal, a.total, a.forms.0, a.forms.1);
+    if a.fraction() < min {
+        eprintln!("{stem}: mismatching cells (form, field, gold, pred):");
+        for m in a.mismatches.iter().take(MAX_SHOWN) {
+            eprintln!("  {m}");
         }
     }
-    assert!(failures.is_empty(), "seeds below their minimum agreement: {failures:?}");
+    assert_eq!(a.forms.0, a.forms.1, "{stem}: every gold form is produced");
+    assert!(a.fraction() >= min, "{stem}: agreement {:.4} below {min}", a.fraction());
+}
+
+// One test per seed. The minimums are what the pipeline reaches today: a
+// drop is a regression. 001/002/004 must match their gold exactly; 000
+// misses one year the form never prints; 003 is the damaged OCR dump
+// (interleaved goal columns, garbled cells) — see README "What is measured".
+
+#[test]
+fn seed_000_self_evaluation_with_html_goals() {
+    check_seed("000_16e961fe39d33cb9", 0.99);
+}
+
+#[test]
+fn seed_001_target_forms_with_shifted_columns() {
+    check_seed("001_b77bacefdec74463", 1.0);
+}
+
+#[test]
+fn seed_002_2020_target_forms_space_separated() {
+    check_seed("002_5c9dd2b99f62a0b4", 1.0);
+}
+
+#[test]
+fn seed_003_damaged_ocr_and_flattened_tables() {
+    check_seed("003_629677cc3d34dfdd", 0.93);
+}
+
+#[test]
+fn seed_004_merged_cells_and_page_breaks() {
+    check_seed("004_1c7597119af05248", 1.0);
 }
 
 #[test]

@@ -26,6 +26,9 @@ use super::cmap::ToUnicode;
 /// ToUnicode CMaps are cut to the codes used when that drops more than
 /// this many entries.
 pub const SHRINK_ABOVE: usize = 32;
+/// A font showing more codes than this over the document gets a copy per
+/// page, cut to that page's codes.
+const PER_PAGE_ABOVE: usize = 512;
 
 /// What the survey found on one page.
 #[derive(Debug, Clone, Default)]
@@ -265,25 +268,39 @@ impl Edits {
             }
         }
         let mut cache = CMapCache { parsed: HashMap::new() };
-        // Fonts of forms: cut to the codes the whole document shows.
-        let mut fonts: Vec<(ObjectId, (u8, BTreeSet<u32>))> = self.codes.into_iter().collect();
+        // Every font: cut to the codes the whole document shows with it.
+        let mut union = self.codes;
+        for (_, fonts) in &self.page_fonts {
+            for (font_id, width, codes) in fonts.values() {
+                union.entry(*font_id).or_insert_with(|| (*width, BTreeSet::new())).1.extend(codes.iter().copied());
+            }
+        }
+        let mut fonts: Vec<(ObjectId, (u8, BTreeSet<u32>))> = union.into_iter().collect();
         fonts.sort_by_key(|(id, _)| *id);
-        for (font_id, (width, codes)) in fonts {
-            if let Some(cut) = cut_font(doc, font_id, width, &codes, &mut cache, &mut stats) {
-                if let Ok(d) = doc.get_dictionary_mut(font_id) {
+        let mut big: HashMap<ObjectId, usize> = HashMap::new();
+        for (font_id, (width, codes)) in &fonts {
+            if let Some(cut) = cut_font(doc, *font_id, *width, codes, &mut cache, &mut stats) {
+                if let Ok(d) = doc.get_dictionary_mut(*font_id) {
                     *d = cut;
                 }
             }
+            if codes.len() > PER_PAGE_ABOVE {
+                big.insert(*font_id, codes.len());
+            }
         }
-        // Fonts of page content: a copy per page, cut to that page's codes,
-        // in a copy of the page's resources.
+        // A font a page shares with others and that is still big after the
+        // cut: that page gets its own copy, cut to the codes it shows (in a
+        // copy of its resources), so the page costs what its text costs.
         for (page_id, used) in self.page_fonts {
-            let Some(resources) = page_resources(doc, page_id).cloned() else { continue };
-            let Some(font_dict) = resources.get(b"Font").ok().and_then(|o| deref(doc, o).as_dict().ok()).cloned() else { continue };
-            let mut font_dict = font_dict;
-            let mut changed = false;
-            let mut used: Vec<(Vec<u8>, (ObjectId, u8, BTreeSet<u32>))> = used.into_iter().collect();
+            let mut used: Vec<(Vec<u8>, (ObjectId, u8, BTreeSet<u32>))> =
+                used.into_iter().filter(|(_, (id, _, codes))| big.get(id).is_some_and(|&n| codes.len() * 2 < n)).collect();
+            if used.is_empty() {
+                continue;
+            }
             used.sort();
+            let Some(resources) = page_resources(doc, page_id).cloned() else { continue };
+            let Some(mut font_dict) = resources.get(b"Font").ok().and_then(|o| deref(doc, o).as_dict().ok()).cloned() else { continue };
+            let mut changed = false;
             for (name, (font_id, width, codes)) in used {
                 if let Some(cut) = cut_font(doc, font_id, width, &codes, &mut cache, &mut stats) {
                     let copy = doc.add_object(Object::Dictionary(cut));
