@@ -2,10 +2,13 @@
 //!
 //! The table is decoded as a sequence: merged cells leave rows blank, labels
 //! sit at the centre of their block, OCR garbles some of them. Each row's
-//! printed cells are matched alone first; blanks are then filled down (and
-//! up, before the first label of a block), a 二级 name never outlives a
-//! change of 一级 it does not belong to, and a 一级 name follows from its
-//! 二级 name when it is not printed.
+//! printed cells are matched alone first; then the 二级 column is decoded as
+//! a whole with a small Viterbi over the vocabulary's category order
+//! ([`decode_level2`]): printed names are emissions (look-alike weighted
+//! distance), blocks move forward through the order, every block carries a
+//! printed (or garbled) label somewhere, and a 二级 name must belong to the
+//! 一级 printed on its row. A 一级 name follows from its 二级 name when it is
+//! not printed.
 
 use govtab_model::{Flag, FormDraft, NameMatch, Repair};
 
@@ -47,48 +50,44 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
         rows[i] = r;
     }
 
-    // 2. 二级 column: fill down, up to the first label, never across a 一级
-    //    change the name does not belong to.
+    // 2. 二级 column, decoded as one sequence against the category order.
     let vocab = m.vocab;
-    let mut l2: Vec<Option<String>> = rows.iter().map(|r| r.l2.as_ref().map(|c| c.name.clone())).collect();
     let explicit_l1: Vec<Option<String>> = rows.iter().map(|r| r.l1.as_ref().map(|c| c.name.clone())).collect();
+    let raw2: Vec<Option<String>> = form
+        .indicators
+        .iter()
+        .zip(&rows)
+        .map(|(ind, r)| if r.l2.is_some() || ind.garbled_category { ind.raw_level2.clone().or(Some(String::new())) } else { None })
+        .collect();
+    let states: Vec<(String, String)> = vocab
+        .level1
+        .iter()
+        .filter(|l| l.family == family)
+        .flat_map(|l| l.level2.iter().map(move |c| (c.clone(), l.name.clone())))
+        .collect();
+    let decoded = if raw2.iter().all(|r| r.is_none()) || states.is_empty() {
+        vec![None; n]
+    } else {
+        decode_level2(&states, &raw2, &explicit_l1).into_iter().map(Some).collect()
+    };
+    let mut l2: Vec<Option<String>> = decoded.iter().map(|d| d.map(|k| states[k].0.clone())).collect();
     let mut how: Vec<&'static str> = vec!["printed"; n];
-    let mut current: Option<String> = None;
-    let mut current_l1: Option<String> = None;
     for i in 0..n {
-        if let Some(l1) = &explicit_l1[i] {
-            if current_l1.as_deref() != Some(l1) {
-                current_l1 = Some(l1.clone());
-                // the running 二级 belongs to another 一级: forget it
-                if let Some(c) = &current {
-                    if vocab.parent_of(c) != Some(l1.as_str()) && !(vocab.is_level1(c) && c == l1) {
-                        current = None;
-                    }
-                }
-            }
-        }
-        match &l2[i] {
-            Some(name) => current = Some(name.clone()),
-            None => {
-                if let Some(c) = &current {
-                    l2[i] = Some(c.clone());
-                    how[i] = if form.indicators[i].garbled_category { "garbled, filled down" } else { "merged cell, filled down" };
-                }
-            }
+        if rows[i].l2.as_ref().map(|c| Some(&c.name) != l2[i].as_ref()).unwrap_or(false) {
+            how[i] = "sequence overrode the printed name";
+        } else if rows[i].l2.is_none() {
+            let prev_same = i > 0 && l2[i - 1] == l2[i];
+            how[i] = if form.indicators[i].garbled_category {
+                "garbled, decoded from neighbours"
+            } else if prev_same {
+                "merged cell, filled down"
+            } else {
+                "merged cell, label printed below"
+            };
         }
     }
-    // fill up: rows before a block's first label take the next label below
-    // when that label belongs to the row's 一级 (or the row has none).
-    let mut next: Option<String> = None;
-    for i in (0..n).rev() {
-        if rows[i].l2.is_some() {
-            next = l2[i].clone();
-        } else if l2[i].is_none() {
-            if let Some(nx) = &next {
-                l2[i] = Some(nx.clone());
-                how[i] = "merged cell, label printed below";
-            }
-        }
+    if l2.iter().all(|x| x.is_none()) {
+        l2 = vec![None; n];
     }
 
     // 3. 一级: printed, else the 二级's parent, else filled down.
@@ -219,6 +218,23 @@ mod tests {
     }
 
     #[test]
+    fn sequence_decoding_resolves_garbled_cells_by_neighbours_and_look_alikes() {
+        let v = Vocabulary::builtin();
+        let states: Vec<(String, String)> = v.level1.iter().filter(|l| l.family == "standard").flat_map(|l| l.level2.iter().map(move |c| (c.clone(), l.name.clone()))).collect();
+        let name = |k: usize| states[k].0.as_str();
+        let raw = |s: &str| Some(s.to_string());
+        // 数量 | 双重 旧心 (unreadable) | 医曼指标 (质量, look-alikes) | 质量 | blank
+        let path = decode_level2(&states, &[raw("数量指标"), raw("双重 旧心"), raw("医曼指标"), raw("质量指标"), None], &[None, None, None, None, None]);
+        let got: Vec<&str> = path.iter().map(|&k| name(k)).collect();
+        assert_eq!(got, ["数量指标", "数量指标", "质量指标", "质量指标", "质量指标"]);
+        // a new 一级 printed with its 二级 label one row below: fill up, and
+        // no block is invented without a label
+        let path = decode_level2(&states, &[raw("成本指标"), None, raw("社会效益指标")], &[None, Some("效益指标".into()), None]);
+        let got: Vec<&str> = path.iter().map(|&k| name(k)).collect();
+        assert_eq!(got, ["成本指标", "社会效益指标", "社会效益指标"]);
+    }
+
+    #[test]
     fn damaged_name_matched_with_score_and_logged() {
         let v = Vocabulary::builtin();
         let m = Matcher::new(&v);
@@ -228,4 +244,99 @@ mod tests {
         assert!(f.repairs.iter().any(|r| r.field == "indicators[0].level2" && r.after == "社会效益指标"));
         assert!(f.matches.iter().any(|mm| mm.canonical == "社会效益指标" && mm.score < 1.0));
     }
+}
+
+/// Viterbi over the 二级 column. `states` are (二级, parent 一级) in
+/// vocabulary order; `raw[i]` is the printed (possibly garbled) 二级 text of
+/// row i, `None` where a merged cell left the row blank; `l1[i]` the 一级
+/// printed on the row. Returns the state index of each row.
+///
+/// Costs: a printed name costs 6 × (1 − look-alike similarity) to read as a
+/// state; a 二级 whose parent is not the row's printed 一级 costs 3; staying
+/// in a block costs 0.3 on a labelled row (a centred label) and 0 on a blank
+/// one; moving forward costs 0.45 + 0.1 per skipped category, backward 3; a
+/// block that ends without any label in it costs 2. Ties go to the earlier
+/// category (fill down).
+pub fn decode_level2(states: &[(String, String)], raw: &[Option<String>], l1: &[Option<String>]) -> Vec<usize> {
+    let n = raw.len();
+    let k = states.len();
+    if n == 0 || k == 0 {
+        return Vec::new();
+    }
+    let conf = crate::Confusables::builtin();
+    // state = (category, labelled-in-block) → index c * 2 + seen
+    let width = k * 2;
+    let inf = f64::INFINITY;
+    let emit = |i: usize, c: usize| -> f64 {
+        let mut e = 0.0;
+        if let Some(t) = &raw[i] {
+            let t = crate::normalize(t);
+            if !t.is_empty() {
+                e += 6.0 * (1.0 - conf.similarity(&t, &states[c].0)).max(0.0);
+            } else {
+                e += 6.0; // garbled beyond reading: same for every state
+            }
+        }
+        if let Some(p) = &l1[i] {
+            if *p != states[c].1 && *p != states[c].0 {
+                e += 3.0;
+            }
+        }
+        e
+    };
+    let mut cost = vec![vec![inf; width]; n];
+    let mut back = vec![vec![usize::MAX; width]; n];
+    for c in 0..k {
+        let seen = raw[0].is_some() as usize;
+        cost[0][c * 2 + seen] = emit(0, c);
+    }
+    for i in 1..n {
+        let labelled = raw[i].is_some();
+        for c in 0..k {
+            let e = emit(i, c);
+            for pc in 0..k {
+                for ps in 0..2 {
+                    let prev = cost[i - 1][pc * 2 + ps];
+                    if prev == inf {
+                        continue;
+                    }
+                    let (t, seen) = if pc == c {
+                        (if labelled { 0.3 } else { 0.0 }, ps == 1 || labelled)
+                    } else {
+                        let step = if c > pc { 0.45 + 0.1 * (c - pc - 1) as f64 } else { 3.0 };
+                        let unlabelled_block = if ps == 0 { 2.0 } else { 0.0 };
+                        (step + unlabelled_block, labelled)
+                    };
+                    let total = prev + t + e;
+                    let idx = c * 2 + seen as usize;
+                    // ties: keep the earlier category (strict <, predecessors in order)
+                    if total < cost[i][idx] - 1e-9 {
+                        cost[i][idx] = total;
+                        back[i][idx] = pc * 2 + ps;
+                    }
+                }
+            }
+        }
+    }
+    // a last block without a label costs too
+    let mut best = (inf, 0);
+    for idx in 0..width {
+        let extra = if idx % 2 == 0 { 2.0 } else { 0.0 };
+        let total = cost[n - 1][idx] + extra;
+        if total < best.0 - 1e-9 {
+            best = (total, idx);
+        }
+    }
+    let mut path = vec![0; n];
+    let mut idx = best.1;
+    for i in (0..n).rev() {
+        path[i] = idx / 2;
+        if i > 0 {
+            idx = back[i][idx];
+            if idx == usize::MAX {
+                break;
+            }
+        }
+    }
+    path
 }

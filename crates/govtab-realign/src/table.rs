@@ -117,7 +117,6 @@ impl TableParser {
         // leading region: category cells, block label pieces, junk
         let mut i = 0;
         let mut cats: Vec<(CatMatch, String)> = Vec::new();
-        let mut lead_junk = false;
         let mut lead_garbled: Vec<String> = Vec::new();
         let mut lead_noise = false;
         let has_content_after = |from: usize| toks[from..].iter().any(|t| matches!(t.kind, Kind::Text | Kind::Value));
@@ -125,7 +124,6 @@ impl TableParser {
             match &toks[i].kind {
                 Kind::Block => i += 1,
                 Kind::Junk => {
-                    lead_junk = true;
                     // a long run of noise where a category cell sits
                     if normalize(&toks[i].text).chars().count() >= 3 && i > 0 {
                         lead_noise = true;
@@ -133,7 +131,6 @@ impl TableParser {
                     i += 1
                 }
                 Kind::Num(_) if has_content_after(i + 1) && cats.is_empty() => {
-                    lead_junk = true;
                     i += 1
                 }
                 Kind::Cat(c) if cats.len() < 2 => {
@@ -141,7 +138,6 @@ impl TableParser {
                     i += 1
                 }
                 Kind::Text if toks[i].text.chars().count() == 1 && has_content_after(i + 1) => {
-                    lead_junk = true;
                     i += 1
                 }
                 // garbled text before a category cell: a category too
