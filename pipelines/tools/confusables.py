@@ -58,8 +58,9 @@ COST_WEAK, COST_STRONG = 0.8, 0.2
 SEEN_COST = 0.3
 
 ASCII = string.digits + string.ascii_letters
-# Glyphs OCR emits for damaged characters (Georgian თ for 3, Greek Ξ for 三/3, ...).
-JUNK = "თ≥≤丨|][()Ξ〇○★±£"
+# Glyphs OCR emits for damaged characters (Georgian თ for 3, Greek Ξ for 三/3,
+# = for 二, - and — for 一, ...).
+JUNK = "თ≥≤=-—丨|][()Ξ〇○□★±£"
 
 # Pairs observed in our OCR'd data (shared/seeds vs shared/gold and the
 # project's notes), written with SEEN_COST whatever their rendered similarity.
@@ -250,11 +251,19 @@ def main():
               + "".join(sorted(r.font_used)), file=sys.stderr)
 
     known = known_table(r, xb, b_chars, b_index)
-    print("pair   sim    rank(b|a) rank(a|b)  kept?")
+    in_a = set(a_chars)
+    seen = {ordered(a, b) for a, b in SEEN}
+    print(f"known pairs: sim = similarity; rank 1 = most similar of the {len(b_chars)} "
+          f"candidates; close = sim >= {THRESHOLD} and rank <= {TOP} one way or the other;")
+    print("file = the section the pair is written in (rendered pairs need a vocabulary "
+          "character on the close side; seen pairs are written only there)")
+    print("pair    sim    rank b|a  rank a|b  close  file")
     for x, y, s, r1, r2 in known:
-        kept = s >= THRESHOLD and ((r1 or 99) <= TOP or (r2 or 99) <= TOP)
-        print(f"{x}/{y}   {s:.3f}  {r1 if r1 else '-':>6}    {r2 if r2 else '-':>6}     "
-              f"{'yes' if kept else 'no'}")
+        close = s >= THRESHOLD and min(r1 or 10**6, r2 or 10**6) <= TOP
+        kept = s >= THRESHOLD and ((x in in_a and r1 and r1 <= TOP) or (y in in_a and r2 and r2 <= TOP))
+        where = "seen" if ordered(x, y) in seen else ("rendered" if kept else "-")
+        print(f"{x}/{y}  {s:6.3f}  {r1 if r1 else '-':>8}  {r2 if r2 else '-':>8}  "
+              f"{'yes' if close else 'no':>5}  {where}")
     if args.check:
         return
 
@@ -263,7 +272,6 @@ def main():
         if a in b_index:
             sims[i, b_index[a]] = -np.inf
 
-    seen = {ordered(a, b) for a, b in SEEN}
     pairs = {}
     for i, a in enumerate(a_chars):
         order = np.argsort(-sims[i], kind="stable")[:TOP]
@@ -276,6 +284,14 @@ def main():
                 continue
             pairs[key] = max(pairs.get(key, -1.0), s)
 
+    # A seen pair costs SEEN_COST, or less if its glyphs alone already say so.
+    seen_chars = sorted({c for p in seen for c in p})
+    si = {c: i for i, c in enumerate(seen_chars)}
+    seen_sim = similarity(*(2 * [r.stack(seen_chars)]))
+    seen_cost = {p: min(SEEN_COST, cost_of(float(seen_sim[si[p[0]], si[p[1]]]))) for p in seen}
+
+    measure = ("normalised cross-correlation\n#   (Pearson r of the blurred pixels)"
+               if MEASURE == "ncc" else "soft Dice\n#   2<x,y>/(<x,x>+<y,y>) of the blurred ink")
     lines = [
         "# govtab confusables: look-alike character pairs and their substitution cost",
         "# for a weighted edit distance over OCR'd text.",
@@ -291,15 +307,16 @@ def main():
         "#",
         "# Provenance:",
         f"#   `# seen in corpus`: confusions observed in our OCR'd data (shared/seeds vs",
-        f"#   shared/gold, project notes), all with cost {SEEN_COST}.",
+        f"#   shared/gold, project notes): cost {SEEN_COST}, or the rendered cost below",
+        "#   when that is lower (near-identical glyphs such as 己/已).",
         "#   `# rendered-glyph similarity`: for each vocabulary character a (the CJK",
         "#   ideographs of pipelines/vocab.toml plus ASCII digits and letters), the",
         f"#   {TOP} most similar candidates b among the 3,755 GB2312 level-1 hanzi, ASCII",
         f"#   digits/letters and the OCR junk glyphs {JUNK}, kept when",
         f"#   similarity >= {THRESHOLD}. Glyphs rendered in {CJK_FACE} (DejaVu Sans for",
         f"#   glyphs it lacks) at {SIZE} px, ink box centred on {CANVAS}x{CANVAS},",
-        f"#   Gaussian blur sigma {BLUR} px; similarity = soft Dice",
-        f"#   2<x,y>/(<x,x>+<y,y>) maximised over shifts of +-{SHIFT} px;",
+        f"#   Gaussian blur sigma {BLUR} px; similarity = {measure},",
+        f"#   maximised over shifts of +-{SHIFT} px;",
         f"#   cost = {COST_WEAK} - {COST_WEAK - COST_STRONG:.1f} * (sim - {THRESHOLD}) / "
         f"({STRONG} - {THRESHOLD}), clipped to [{COST_STRONG}, {COST_WEAK}].",
         f"#   Pairs: {len(pairs)} rendered + {len(seen)} seen.",
@@ -307,7 +324,7 @@ def main():
         "# seen in corpus",
     ]
     for a, b in sorted(seen, key=lambda p: (ord(p[0]), ord(p[1]))):
-        lines.append(f"{a}\t{b}\t{SEEN_COST:.2f}")
+        lines.append(f"{a}\t{b}\t{seen_cost[(a, b)]:.2f}")
     lines += ["", "# rendered-glyph similarity"]
     for (a, b), s in sorted(pairs.items(), key=lambda kv: (ord(kv[0][0]), -kv[1], ord(kv[0][1]))):
         lines.append(f"{a}\t{b}\t{cost_of(s):.2f}")

@@ -45,7 +45,7 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
             let label_col = line.cells[i].col;
             let mut slots: Vec<Option<String>> = Vec::new();
             for c in &line.cells[i + 1..] {
-                let pos = if line.layout == govtab_model::LineLayout::Tabbed {
+                let pos = if line.layout != govtab_model::LineLayout::Spaced {
                     (c.col - label_col - 1) as usize
                 } else {
                     slots.len()
