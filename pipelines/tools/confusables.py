@@ -17,13 +17,13 @@ Method
                               OCR junk glyphs.
   Each character is rendered in Noto Sans CJK SC (falling back to DejaVu Sans
   for glyphs that font lacks) at SIZE px into a 64x64 grayscale bitmap, its ink
-  bounding box centred, then Gaussian-blurred (sigma BLUR px). The similarity
-  of a pair is the soft Dice coefficient of the blurred bitmaps,
-      sim(x, y) = 2 <x, y> / (<x, x> + <y, y>),
+  bounding box centred (not rescaled), then Gaussian-blurred (sigma BLUR px).
+  The similarity of a pair is the normalised cross-correlation (Pearson r) of
+  the blurred bitmaps (MEASURE = "dice": soft Dice 2<x,y>/(<x,x>+<y,y>)),
   maximised over shifts of up to +-SHIFT px in both axes. It is symmetric.
   For each a in A the TOP best b != a with sim >= THRESHOLD are kept; the cost
   is a linear map of sim: THRESHOLD -> 0.8, STRONG -> 0.2 (clipped to
-  [0.2, 0.8]).
+  [0.2, 0.8]). Pairs in SEEN (observed in our data) get min(SEEN_COST, that).
 """
 
 import argparse
