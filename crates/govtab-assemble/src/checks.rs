@@ -1,6 +1,21 @@
-//! The form's arithmetic, checked; failures flag the cells involved.
+//! The form's arithmetic: checked, and used to repair one misread digit.
+//!
+//! Two groups of checks tie cells together:
+//! - scores: Σ 分值 (+ the funds row's 分值) = total 分值 (100 when not
+//!   printed), Σ 得分 (+ funds 得分) = total 得分, 得分 ≤ 分值 on every row;
+//! - funds: 执行率 ≈ 全年执行数 / 全年预算数 per row, 年度资金总额 = Σ its
+//!   parts per column.
+//!
+//! When a group fails, every involved cell's printed text is varied the ways
+//! OCR misreads digits (`digit_confusions` in the vocabulary, a dropped
+//! decimal point). If exactly one single-cell change makes the whole group
+//! hold, it is applied and logged as a repair. Several → each candidate cell
+//! is flagged as ambiguous; none → the cells that break the checks are
+//! flagged. Nothing is changed without the arithmetic forcing it.
 
-use govtab_model::{Flag, Record};
+use std::collections::HashMap;
+
+use govtab_model::{Flag, Record, Repair};
 
 use crate::STAGE;
 
@@ -10,65 +25,301 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
-pub fn check(r: &mut Record) {
-    let mut flags = Vec::new();
-    let funds_weight = r.funds.first().and_then(|f| f.weight);
-    let funds_score = r.funds.first().and_then(|f| f.score);
-    if r.kind == "self_evaluation" && !r.indicators.is_empty() {
-        // score ≤ weight
-        for (i, ind) in r.indicators.iter().enumerate() {
-            if let (Some(w), Some(s)) = (ind.weight, ind.score) {
-                if s > w + TOL {
-                    flags.push(Flag::new(format!("indicators[{i}].score"), STAGE, format!("得分 {s} exceeds 分值 {w}")));
-                    flags.push(Flag::new(format!("indicators[{i}].weight"), STAGE, format!("得分 {s} exceeds 分值 {w}")));
-                }
-            }
-        }
-        // Σ weights (+ funds weight) = total weight (100 when not printed)
-        let total_w = r.total_weight.unwrap_or(100.0);
-        let missing: Vec<usize> = (0..r.indicators.len()).filter(|&i| r.indicators[i].weight.is_none()).collect();
-        if missing.len() == 1 {
-            // one unreadable 分值: the sum fixes it
-            let i = missing[0];
-            let known: f64 = r.indicators.iter().filter_map(|x| x.weight).sum();
-            let solved = total_w - funds_weight.unwrap_or(0.0) - known;
-            let score_ok = r.indicators[i].score.map(|s| s <= solved + TOL).unwrap_or(true);
-            if solved > 0.0 && solved <= total_w && score_ok {
-                r.repairs.push(govtab_model::Repair::new(format!("indicators[{i}].weight"), STAGE, "", crate::fmt_num(solved), format!("分值 unreadable; solved from Σ 分值 = {total_w}")));
-                r.indicators[i].weight = Some(solved);
-                r.flags.retain(|f| f.field != format!("indicators[{i}].weight"));
-            }
-        }
-        let weights: Option<f64> = r.indicators.iter().map(|i| i.weight).sum();
-        if let Some(sum) = weights {
-            let with_funds = sum + funds_weight.unwrap_or(0.0);
-            if !close(with_funds, total_w, 0.05) && !close(sum, total_w, 0.05) {
-                let why = format!("分值 sum {with_funds} ≠ total {total_w}");
-                for i in 0..r.indicators.len() {
-                    flags.push(Flag::new(format!("indicators[{i}].weight"), STAGE, why.clone()));
-                }
-                if r.total_weight.is_some() {
-                    flags.push(Flag::new("total_weight", STAGE, why.clone()));
-                }
-            }
-        }
-        // Σ scores (+ funds score) = total score
-        if let Some(total_s) = r.total_score {
-            let scores: Option<f64> = r.indicators.iter().map(|i| i.score).sum();
-            if let Some(sum) = scores {
-                let with_funds = sum + funds_score.unwrap_or(0.0);
-                if !close(with_funds, total_s, 0.05) && !close(sum, total_s, 0.05) {
-                    let why = format!("得分 sum {with_funds} ≠ total {total_s}");
-                    flags.push(Flag::new("total_score", STAGE, why.clone()));
-                    for i in 0..r.indicators.len() {
-                        flags.push(Flag::new(format!("indicators[{i}].score"), STAGE, why.clone()));
+/// Printed text of the number cells, by record path.
+pub type RawCells = HashMap<String, String>;
+
+fn get(r: &Record, path: &str) -> Option<f64> {
+    match path {
+        "total_weight" => r.total_weight,
+        "total_score" => r.total_score,
+        _ => {
+            let (arr, rest) = path.split_once('[')?;
+            let (idx, field) = rest.split_once("].")?;
+            let i: usize = idx.parse().ok()?;
+            match arr {
+                "indicators" => {
+                    let ind = r.indicators.get(i)?;
+                    match field {
+                        "weight" => ind.weight,
+                        "score" => ind.score,
+                        _ => None,
                     }
+                }
+                "funds" => {
+                    let f = r.funds.get(i)?;
+                    match field {
+                        "initial_budget" => f.initial_budget,
+                        "annual_budget" => f.annual_budget,
+                        "executed" => f.executed,
+                        "weight" => f.weight,
+                        "execution_rate" => f.execution_rate,
+                        "score" => f.score,
+                        "amount" => f.amount,
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+fn set(r: &mut Record, path: &str, v: f64) {
+    match path {
+        "total_weight" => r.total_weight = Some(v),
+        "total_score" => r.total_score = Some(v),
+        _ => {
+            let Some((arr, rest)) = path.split_once('[') else { return };
+            let Some((idx, field)) = rest.split_once("].") else { return };
+            let Ok(i) = idx.parse::<usize>() else { return };
+            match arr {
+                "indicators" => {
+                    if let Some(ind) = r.indicators.get_mut(i) {
+                        match field {
+                            "weight" => ind.weight = Some(v),
+                            "score" => ind.score = Some(v),
+                            _ => {}
+                        }
+                    }
+                }
+                "funds" => {
+                    if let Some(f) = r.funds.get_mut(i) {
+                        match field {
+                            "initial_budget" => f.initial_budget = Some(v),
+                            "annual_budget" => f.annual_budget = Some(v),
+                            "executed" => f.executed = Some(v),
+                            "weight" => f.weight = Some(v),
+                            "execution_rate" => f.execution_rate = Some(v),
+                            "score" => f.score = Some(v),
+                            "amount" => f.amount = Some(v),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The values a printed number may really be: one confusable digit
+/// swapped, or a decimal point OCR dropped.
+pub fn variants(raw: &str, pairs: &[(char, char)]) -> Vec<f64> {
+    let s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '%').collect();
+    let chars: Vec<char> = s.chars().collect();
+    let mut out: Vec<f64> = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        for (a, b) in pairs {
+            if c == a {
+                let mut t = chars.clone();
+                t[i] = *b;
+                if let Ok(v) = t.iter().collect::<String>().parse::<f64>() {
+                    out.push(v);
                 }
             }
         }
     }
+    if !s.contains('.') && chars.iter().all(|c| c.is_ascii_digit()) {
+        for k in [1, 2] {
+            if chars.len() > k {
+                let (a, b) = s.split_at(s.len() - k);
+                if let Ok(v) = format!("{a}.{b}").parse::<f64>() {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    let orig: Option<f64> = s.parse().ok();
+    out.retain(|v| v.is_finite() && *v >= 0.0 && Some(*v) != orig);
+    out.sort_by(f64::total_cmp);
+    out.dedup();
+    out
+}
+
+/// Paths of the score group's cells present in `r`.
+fn score_cells(r: &Record) -> Vec<String> {
+    let mut p = Vec::new();
+    for i in 0..r.indicators.len() {
+        p.push(format!("indicators[{i}].weight"));
+        p.push(format!("indicators[{i}].score"));
+    }
+    if !r.funds.is_empty() {
+        p.push("funds[0].weight".into());
+        p.push("funds[0].score".into());
+    }
+    p.push("total_weight".into());
+    p.push("total_score".into());
+    p.retain(|x| get(r, x).is_some());
+    p
+}
+
+/// Failures of the score group, as (cell paths to blame, reason).
+fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    if r.kind != "self_evaluation" || r.indicators.is_empty() {
+        return out;
+    }
+    // no 分值, 得分 or total exceeds 100
+    for p in score_cells(r) {
+        if let Some(v) = get(r, &p) {
+            if v > 100.0 + TOL {
+                out.push((vec![p.clone()], format!("{p} = {v} exceeds 100")));
+            }
+        }
+    }
+    for (i, ind) in r.indicators.iter().enumerate() {
+        if let (Some(w), Some(s)) = (ind.weight, ind.score) {
+            if s > w + TOL {
+                out.push((vec![format!("indicators[{i}].score"), format!("indicators[{i}].weight")], format!("得分 {s} exceeds 分值 {w}")));
+            }
+        }
+    }
+    let fw = r.funds.first().and_then(|f| f.weight);
+    let fs = r.funds.first().and_then(|f| f.score);
+    let total_w = r.total_weight.unwrap_or(100.0);
+    let weights: Option<f64> = r.indicators.iter().map(|i| i.weight).sum();
+    if let Some(sum) = weights {
+        let with_funds = sum + fw.unwrap_or(0.0);
+        if !close(with_funds, total_w, 0.05) && !close(sum, total_w, 0.05) {
+            let mut cells: Vec<String> = (0..r.indicators.len()).map(|i| format!("indicators[{i}].weight")).collect();
+            if r.total_weight.is_some() {
+                cells.push("total_weight".into());
+            }
+            out.push((cells, format!("Σ 分值 {with_funds} ≠ total {total_w}")));
+        }
+    }
+    if let Some(total_s) = r.total_score {
+        let scores: Option<f64> = r.indicators.iter().map(|i| i.score).sum();
+        if let Some(sum) = scores {
+            let with_funds = sum + fs.unwrap_or(0.0);
+            if !close(with_funds, total_s, 0.05) && !close(sum, total_s, 0.05) {
+                let mut cells: Vec<String> = (0..r.indicators.len()).map(|i| format!("indicators[{i}].score")).collect();
+                cells.push("total_score".into());
+                out.push((cells, format!("Σ 得分 {with_funds} ≠ total {total_s}")));
+            }
+        }
+    }
+    out
+}
+
+fn total_row(r: &Record) -> Option<usize> {
+    r.funds.iter().position(|f| f.item == "年度资金总额" || f.item == "年度资金申请总额")
+}
+
+fn fund_cells(r: &Record) -> Vec<String> {
+    let mut p = Vec::new();
+    for i in 0..r.funds.len() {
+        for f in ["initial_budget", "annual_budget", "executed", "execution_rate", "amount"] {
+            p.push(format!("funds[{i}].{f}"));
+        }
+    }
+    p.retain(|x| get(r, x).is_some());
+    p
+}
+
+fn fund_failures(r: &Record) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    for (i, f) in r.funds.iter().enumerate() {
+        if let (Some(rate), Some(exec), Some(budget)) = (f.execution_rate, f.executed, f.annual_budget) {
+            if budget > 0.0 && !close(rate, exec / budget * 100.0, 0.6) && !(rate >= 100.0 && exec >= budget) {
+                out.push((vec![format!("funds[{i}].execution_rate"), format!("funds[{i}].executed"), format!("funds[{i}].annual_budget")], format!("执行率 {rate}% ≠ {exec} / {budget}")));
+            }
+        }
+    }
+    let Some(total) = total_row(r) else { return out };
+    let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
+    if parts.is_empty() {
+        return out;
+    }
+    for name in ["initial_budget", "annual_budget", "executed", "amount"] {
+        let Some(t) = get(r, &format!("funds[{total}].{name}")) else { continue };
+        let vals: Vec<Option<f64>> = parts.iter().map(|&k| get(r, &format!("funds[{k}].{name}"))).collect();
+        if vals.iter().all(|v| v.is_none()) {
+            continue;
+        }
+        let sum: f64 = vals.iter().map(|v| v.unwrap_or(0.0)).sum();
+        if !close(sum, t, 0.011 + t.abs() * 1e-9) {
+            // a part whose removal restores the sum is the odd one
+            let culprits: Vec<String> = parts
+                .iter()
+                .zip(&vals)
+                .filter(|(_, v)| v.map(|v| v != 0.0 && close(sum - v, t, 0.011)).unwrap_or(false))
+                .map(|(k, _)| format!("funds[{k}].{name}"))
+                .collect();
+            let cells = if culprits.len() == 1 { culprits } else { vec![format!("funds[{total}].{name}")] };
+            out.push((cells, format!("年度资金总额 {name} {t} ≠ Σ parts {sum}")));
+        }
+    }
+    out
+}
+
+type Failures = fn(&Record) -> Vec<(Vec<String>, String)>;
+
+/// Try to repair one group; flag what cannot be repaired.
+fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: Vec<String>, failures: Failures, what: &str) {
+    let fails = failures(r);
+    if fails.is_empty() {
+        return;
+    }
+    let mut fixes: Vec<(String, f64)> = Vec::new();
+    for path in &cells {
+        let Some(text) = raw.get(path) else { continue };
+        for v in variants(text, pairs) {
+            let mut trial = r.clone();
+            set(&mut trial, path, v);
+            if failures(&trial).is_empty() {
+                fixes.push((path.clone(), v));
+            }
+        }
+    }
+    match fixes.as_slice() {
+        [(path, v)] => {
+            let before = raw.get(path).cloned().unwrap_or_default();
+            r.repairs.push(Repair::new(path, STAGE, &before, crate::fmt_num(*v), format!("misread digit: the only single change that makes the {what} checks hold ({})", fails.iter().map(|f| f.1.as_str()).collect::<Vec<_>>().join("; "))));
+            set(r, path, *v);
+        }
+        [] => {
+            // a cell out of range explains the sums it breaks: blame it alone
+            let out_of_range: Vec<_> = fails.iter().filter(|f| f.1.contains("exceeds 100")).cloned().collect();
+            let fails = if out_of_range.is_empty() { fails } else { out_of_range };
+            for (paths, why) in fails {
+                for p in paths {
+                    r.flags.push(Flag::new(p, STAGE, why.clone()));
+                }
+            }
+        }
+        many => {
+            for (p, v) in many {
+                r.flags.push(Flag::new(p, STAGE, format!("{what} checks fail; changing this cell to {} would fix them, as would {} other candidates", crate::fmt_num(*v), many.len() - 1)));
+            }
+        }
+    }
+}
+
+pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
+    // one unreadable 分值: the sum fixes it
+    if r.kind == "self_evaluation" {
+        let missing: Vec<usize> = (0..r.indicators.len()).filter(|&i| r.indicators[i].weight.is_none()).collect();
+        if let [i] = missing[..] {
+            let total_w = r.total_weight.unwrap_or(100.0);
+            let known: f64 = r.indicators.iter().filter_map(|x| x.weight).sum();
+            let solved = total_w - r.funds.first().and_then(|f| f.weight).unwrap_or(0.0) - known;
+            let score_ok = r.indicators[i].score.map(|s| s <= solved + TOL).unwrap_or(true);
+            if solved > 0.0 && solved <= total_w && score_ok {
+                r.repairs.push(Repair::new(format!("indicators[{i}].weight"), STAGE, raw.get(&format!("indicators[{i}].weight")).cloned().unwrap_or_default(), crate::fmt_num(solved), format!("分值 unreadable; solved from Σ 分值 = {total_w}")));
+                r.indicators[i].weight = Some(solved);
+                let path = format!("indicators[{i}].weight");
+                r.flags.retain(|f| f.field != path);
+            }
+        }
+    }
+    let cells = score_cells(r);
+    repair_group(r, raw, pairs, cells, score_failures, "score");
+    let cells = fund_cells(r);
+    repair_group(r, raw, pairs, cells, fund_failures, "funds");
     // sub-rows (其中…) print no 分值/得分
     if r.kind == "self_evaluation" {
+        let mut flags = Vec::new();
         for (i, f) in r.funds.iter().enumerate().skip(1) {
             for (name, v) in [("weight", f.weight), ("score", f.score)] {
                 if v.is_some() {
@@ -76,48 +327,94 @@ pub fn check(r: &mut Record) {
                 }
             }
         }
+        r.flags.extend(flags);
     }
-    // 执行率 ≈ 全年执行数 / 全年预算数
-    for (i, f) in r.funds.iter().enumerate() {
-        if let (Some(rate), Some(exec), Some(budget)) = (f.execution_rate, f.executed, f.annual_budget) {
-            if budget > 0.0 && !close(rate, exec / budget * 100.0, 0.6) && !(rate >= 100.0 && exec >= budget) {
-                flags.push(Flag::new(format!("funds[{i}].execution_rate"), STAGE, format!("执行率 {rate}% ≠ {exec} / {budget}")));
-            }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govtab_model::{Fund, Indicator};
+
+    fn pairs() -> Vec<(char, char)> {
+        govtab_model::Vocabulary::builtin().digit_pairs()
+    }
+
+    fn record(weights: &[(&str, &str)], total: Option<(&str, &str)>) -> (Record, RawCells) {
+        let mut raw = RawCells::new();
+        let parse = |s: &str| s.parse::<f64>().ok();
+        let indicators = weights
+            .iter()
+            .enumerate()
+            .map(|(i, (w, s))| {
+                raw.insert(format!("indicators[{i}].weight"), w.to_string());
+                raw.insert(format!("indicators[{i}].score"), s.to_string());
+                Indicator { weight: parse(w), score: parse(s), ..Default::default() }
+            })
+            .collect();
+        raw.insert("funds[0].weight".into(), "10".into());
+        raw.insert("funds[0].score".into(), "10".into());
+        if let Some((w, s)) = total {
+            raw.insert("total_weight".into(), w.into());
+            raw.insert("total_score".into(), s.into());
         }
+        let r = Record {
+            doc: "t".into(), form: 1, pages: vec![], kind: "self_evaluation".into(), year: None, project: None, department: None,
+            implementer: None, unit: None, attributes: Default::default(),
+            funds: vec![Fund { item: "年度资金总额".into(), weight: Some(10.0), score: Some(10.0), ..Default::default() }],
+            goal_expected: None, goal_actual: None, indicators,
+            total_weight: total.and_then(|t| parse(t.0)), total_score: total.and_then(|t| parse(t.1)), grade: None,
+            repairs: vec![], flags: vec![],
+        };
+        (r, raw)
     }
-    // 年度资金总额 = Σ parts
-    if let Some(total) = r.funds.iter().position(|f| f.item == "年度资金总额" || f.item == "年度资金申请总额") {
-        let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
-        if !parts.is_empty() {
-            let cols: [(&str, fn(&govtab_model::Fund) -> Option<f64>); 4] = [
-                ("initial_budget", |f| f.initial_budget),
-                ("annual_budget", |f| f.annual_budget),
-                ("executed", |f| f.executed),
-                ("amount", |f| f.amount),
-            ];
-            for (name, get) in cols {
-                let Some(t) = get(&r.funds[total]) else { continue };
-                let vals: Vec<Option<f64>> = parts.iter().map(|&k| get(&r.funds[k])).collect();
-                if vals.iter().all(|v| v.is_none()) {
-                    continue;
-                }
-                let sum: f64 = vals.iter().map(|v| v.unwrap_or(0.0)).sum();
-                if !close(sum, t, 0.011 + t.abs() * 1e-9) {
-                    let why = format!("年度资金总额 {name} {t} ≠ Σ parts {sum}");
-                    // one part whose removal restores the sum is the odd one
-                    let culprits: Vec<usize> = parts
-                        .iter()
-                        .zip(&vals)
-                        .filter(|(_, v)| v.map(|v| v != 0.0 && close(sum - v, t, 0.011)).unwrap_or(false))
-                        .map(|(k, _)| *k)
-                        .collect();
-                    match culprits.as_slice() {
-                        [k] => flags.push(Flag::new(format!("funds[{k}].{name}"), STAGE, format!("{why}; this value breaks the sum"))),
-                        _ => flags.push(Flag::new(format!("funds[{total}].{name}"), STAGE, why)),
-                    }
-                }
-            }
-        }
+
+    #[test]
+    fn variants_cover_confusable_digits_and_dropped_points() {
+        let v = variants("35", &pairs());
+        assert!(v.contains(&36.0) && v.contains(&85.0) && v.contains(&3.5));
+        assert!(!v.contains(&35.0));
     }
-    r.flags.extend(flags);
+
+    #[test]
+    fn one_plausible_digit_fix_is_applied() {
+        // 30 + 36 + 24 + funds 10 = 100, but the 36 was read as 35; the
+        // scores (30 + 35 + 20 + 10 = 95) agree with the printed total
+        let (mut r, raw) = record(&[("30", "30"), ("35", "35"), ("24", "20")], Some(("100", "95")));
+        r.indicators[1].weight = Some(35.0);
+        check(&mut r, &raw, &pairs());
+        assert_eq!(r.indicators[1].weight, Some(36.0));
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[1].weight" && x.after == "36"));
+        assert!(r.flags.is_empty(), "{:?}", r.flags);
+    }
+
+    #[test]
+    fn ambiguous_fixes_are_flagged_not_applied() {
+        // Σ 分值 is 1 short and two rows read 15: either could be a 16
+        let (mut r, raw) = record(&[("15", "10"), ("15", "10"), ("59", "50")], Some(("100", "80")));
+        check(&mut r, &raw, &pairs());
+        assert_eq!(r.indicators[0].weight, Some(15.0));
+        assert_eq!(r.indicators[1].weight, Some(15.0));
+        assert!(r.repairs.is_empty());
+        assert!(r.flags.iter().any(|f| f.field == "indicators[0].weight"));
+        assert!(r.flags.iter().any(|f| f.field == "indicators[1].weight"));
+    }
+
+    #[test]
+    fn no_plausible_fix_flags_the_broken_cells() {
+        // Σ 分值 = 91: no single confusable digit or decimal point reaches 100
+        let (mut r, raw) = record(&[("30", "30"), ("21", "20"), ("30", "30")], Some(("100", "90")));
+        check(&mut r, &raw, &pairs());
+        assert!(r.repairs.is_empty());
+        assert!(r.flags.iter().any(|f| f.field == "indicators[1].weight"));
+        assert!(r.flags.iter().any(|f| f.field == "total_weight"));
+    }
+
+    #[test]
+    fn one_unreadable_weight_is_solved_from_the_sum() {
+        let (mut r, mut raw) = record(&[("30", "30"), ("თ", "3"), ("57", "50")], None);
+        raw.insert("indicators[1].weight".into(), "თ".into());
+        check(&mut r, &raw, &pairs());
+        assert_eq!(r.indicators[1].weight, Some(3.0));
+    }
 }

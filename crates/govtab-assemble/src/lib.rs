@@ -132,9 +132,40 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             record.flags.push(Flag::new(field, STAGE, "not found on the form"));
         }
     }
-    checks::check(&mut record);
+    let raw = raw_cells(f);
+    checks::check(&mut record, &raw, &vocab.digit_pairs());
     dedup_flags(&mut record.flags);
     record
+}
+
+/// Printed text of every number cell, by record path (for digit repair).
+fn raw_cells(f: &FormDraft) -> checks::RawCells {
+    let mut raw = checks::RawCells::new();
+    let mut put = |path: String, v: &Option<String>| {
+        if let Some(v) = v {
+            raw.insert(path, v.clone());
+        }
+    };
+    for (i, d) in f.indicators.iter().enumerate() {
+        put(format!("indicators[{i}].weight"), &d.weight);
+        put(format!("indicators[{i}].score"), &d.score);
+    }
+    for (i, d) in f.funds.iter().enumerate() {
+        for (name, v) in [
+            ("initial_budget", &d.initial_budget),
+            ("annual_budget", &d.annual_budget),
+            ("executed", &d.executed),
+            ("weight", &d.weight),
+            ("execution_rate", &d.execution_rate),
+            ("score", &d.score),
+            ("amount", &d.amount),
+        ] {
+            put(format!("funds[{i}].{name}"), v);
+        }
+    }
+    put("total_weight".into(), &f.total_weight);
+    put("total_score".into(), &f.total_score);
+    raw
 }
 
 fn comparators(t: &str, path: &str, repairs: &mut Vec<Repair>) -> String {

@@ -7,6 +7,7 @@
 //! A newline inside a cell (a paragraph break) is printed as `\n`.
 //! `--cols` prefixes each line with its y and each cell with its x0.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 fn main() {
@@ -24,26 +25,13 @@ fn main() {
         std::process::exit(2);
     }
     let mut failed = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     for path in files {
         match govtab_extract::extract_path(&path) {
             Ok(doc) => {
-                for (i, page) in doc.pages.iter().enumerate() {
-                    if i > 0 {
-                        println!();
-                    }
-                    println!("=== page {} ===", page.number);
-                    for line in &page.lines {
-                        if cols {
-                            let cells: Vec<String> = line
-                                .cells
-                                .iter()
-                                .map(|c| format!("[{:.0}]{}", c.bbox.map(|b| b.x0).unwrap_or(-1.0), c.text.replace('\n', "\\n")))
-                                .collect();
-                            println!("{:6.1} {}", line.y.unwrap_or(0.0), cells.join("\t"));
-                        } else {
-                            println!("{}", line.joined().replace('\n', "\\n"));
-                        }
-                    }
+                if print(&mut out, &doc, cols).is_err() {
+                    return; // closed pipe (`| head`)
                 }
                 for p in &doc.problems {
                     eprintln!("problem: page {:?} [{}] {}", p.page, p.stage, p.message);
@@ -61,4 +49,26 @@ fn main() {
     if failed {
         std::process::exit(1);
     }
+}
+
+fn print(out: &mut impl Write, doc: &govtab_model::Document, cols: bool) -> std::io::Result<()> {
+    for (i, page) in doc.pages.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "=== page {} ===", page.number)?;
+        for line in &page.lines {
+            if cols {
+                let cells: Vec<String> = line
+                    .cells
+                    .iter()
+                    .map(|c| format!("[{:.0}]{}", c.bbox.map(|b| b.x0).unwrap_or(-1.0), c.text.replace('\n', "\\n")))
+                    .collect();
+                writeln!(out, "{:6.1} {}", line.y.unwrap_or(0.0), cells.join("\t"))?;
+            } else {
+                writeln!(out, "{}", line.joined().replace('\n', "\\n"))?;
+            }
+        }
+    }
+    out.flush()
 }

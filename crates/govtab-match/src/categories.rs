@@ -150,8 +150,11 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
             if let Some(k) = next {
                 let next_l1 = explicit_l1[k].clone().or_else(|| l2[k].as_deref().and_then(|c| vocab.parent_of(c)).map(str::to_string));
                 if next_l1.is_some() && next_l1 != l1[i] && rows[k].l2.is_some() {
-                    let nearer_next = k - i <= i.saturating_sub((0..i).rev().find(|&p| rows[p].l2.is_some()).unwrap_or(0));
-                    if nearer_next {
+                    // the block's label at p, its first row s: a label printed at
+                    // the centre of rows s..=i would sit lower than p
+                    let p = (0..i).rev().find(|&p| rows[p].l2.is_some()).unwrap_or(0);
+                    let s = (0..=p).rev().take_while(|&q| l2[q] == l2[i]).last().unwrap_or(p);
+                    if (s + i) as f64 / 2.0 > p as f64 + 0.5 {
                         form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, "block boundary not visible: merged-cell label may belong to the next block"));
                         form.flags.push(Flag::new(format!("indicators[{i}].level1"), STAGE, "block boundary not visible: merged-cell label may belong to the next block"));
                     }

@@ -61,6 +61,7 @@ pub struct Vocabulary {
     pub grade_labels: Vec<String>,
     pub section_headings: Vec<String>,
     pub label_pairs: Vec<[String; 2]>,
+    pub digit_confusions: Vec<String>,
     pub qualitative_values: Vec<String>,
     pub block_label_chars: String,
     pub family_2020_headers: Vec<String>,
@@ -109,6 +110,19 @@ impl Vocabulary {
 
     pub fn is_level2(&self, name: &str) -> bool {
         self.level2_pairs().any(|(n, _)| n == name)
+    }
+
+    /// Digit pairs OCR confuses, both directions.
+    pub fn digit_pairs(&self) -> Vec<(char, char)> {
+        let mut out = Vec::new();
+        for p in &self.digit_confusions {
+            let cs: Vec<char> = p.chars().filter(|c| !c.is_whitespace()).collect();
+            if let [a, b] = cs[..] {
+                out.push((a, b));
+                out.push((b, a));
+            }
+        }
+        out
     }
 
     pub fn field(&self, label: &str) -> Option<&FieldRule> {

@@ -43,7 +43,6 @@ pub struct Rule {
 /// Everything drawn on one page that layout needs.
 #[derive(Debug, Clone, Default)]
 pub struct PageInk {
-    pub number: u32,
     pub width: f32,
     pub height: f32,
     pub glyphs: Vec<Glyph>,
@@ -98,7 +97,7 @@ impl Collector {
         let mut start: Option<(f64, f64)> = None;
         let mut cur: Option<(f64, f64)> = None;
         let mut poly: Vec<(f64, f64)> = Vec::new();
-        let mut flush_poly = |me: &mut Collector, poly: &mut Vec<(f64, f64)>| {
+        let flush_poly = |me: &mut Collector, poly: &mut Vec<(f64, f64)>| {
             // A filled 4-corner axis-aligned polygon is a box.
             if filled && poly.len() >= 4 && poly.len() <= 5 {
                 let xs: Vec<f64> = poly.iter().map(|p| p.0).collect();
@@ -166,9 +165,8 @@ impl Collector {
 }
 
 impl OutputDev for Collector {
-    fn begin_page(&mut self, page_num: u32, media_box: &MediaBox, _art_box: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
+    fn begin_page(&mut self, _page_num: u32, media_box: &MediaBox, _art_box: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
         self.page = PageInk {
-            number: page_num,
             width: (media_box.urx - media_box.llx).abs() as f32,
             height: (media_box.ury - media_box.lly).abs() as f32,
             ..Default::default()

@@ -42,6 +42,7 @@ pub struct OutLine {
 }
 
 impl OutLine {
+    #[cfg(test)]
     pub fn text(&self) -> String {
         self.cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join("\t")
     }
@@ -59,11 +60,22 @@ pub struct LayoutOptions {
 pub fn layout(ink: &PageInk, opts: LayoutOptions) -> Vec<OutLine> {
     let glyphs = dedupe(ink.glyphs.clone());
     let tables = find_tables(&ink.rules);
+    // Words made only of line-like glyphs (an OCR layer reads the drawn
+    // borders as `|`, `一`, `—`, `]`).
+    let mut linelike: std::collections::HashMap<u32, bool> = Default::default();
+    if opts.ocr {
+        for g in &glyphs {
+            let e = linelike.entry(g.word).or_insert(true);
+            *e &= g.is_space() || rule_glyph(g).is_some();
+        }
+    }
     let mut free: Vec<Glyph> = Vec::new();
     let mut per_table: Vec<Vec<Glyph>> = vec![Vec::new(); tables.len()];
     for g in glyphs {
         let (cx, cy) = g.centre();
         match tables.iter().position(|t| t.contains(cx, cy)) {
+            Some(_) if opts.ocr && is_border_glyph(&g) => {}
+            Some(i) if linelike.get(&g.word).copied().unwrap_or(false) && tables[i].on_rule(&g) => {}
             Some(i) => per_table[i].push(g),
             None => free.push(g),
         }
@@ -226,6 +238,16 @@ fn is_border_glyph(g: &Glyph) -> bool {
     matches!(g.text.as_str(), "|" | "｜" | "¦")
 }
 
+/// A glyph an OCR layer makes of a rule: Some(true) for a horizontal one
+/// (`一 — - _ ~`), Some(false) for a vertical one (`| 丨 ] [ I l`).
+fn rule_glyph(g: &Glyph) -> Option<bool> {
+    match g.text.as_str() {
+        "一" | "—" | "-" | "–" | "_" | "~" | "－" | "=" | "一一" | "ー" => Some(true),
+        "|" | "｜" | "丨" | "]" | "[" | "I" | "l" | "¦" | "!" => Some(false),
+        _ => None,
+    }
+}
+
 /// Lines of text outside tables.
 fn free_lines(glyphs: Vec<Glyph>, opts: LayoutOptions) -> Vec<OutLine> {
     let mut lines = Vec::new();
@@ -358,6 +380,17 @@ struct Table {
 impl Table {
     fn contains(&self, x: f32, y: f32) -> bool {
         x >= self.xs[0] && x <= *self.xs.last().unwrap() && y <= self.ys[0] && y >= *self.ys.last().unwrap()
+    }
+
+    /// Does this line-like glyph lie on one of the table's rules?
+    fn on_rule(&self, g: &Glyph) -> bool {
+        let (cx, cy) = g.centre();
+        let tol = (0.35 * g.size).max(RULE_SNAP);
+        match rule_glyph(g) {
+            Some(true) => self.ys.iter().any(|y| (cy - y).abs() < tol),
+            Some(false) => self.xs.iter().any(|x| (cx - x).abs() < tol),
+            None => false,
+        }
     }
 
     fn locate(&self, x: f32, y: f32) -> Option<(usize, usize)> {

@@ -20,7 +20,10 @@ mod cmap;
 mod collect;
 mod layout;
 mod prepare;
+mod raster;
 mod repair;
+#[cfg(test)]
+mod tests;
 
 use std::cell::Cell as StdCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -61,7 +64,7 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
             pages.push(page);
             continue;
         }
-        let ink = dev.page;
+        let mut ink = dev.page;
         let shown = ink.glyphs.iter().filter(|g| !g.is_space()).count();
         if shown == 0 {
             let message = if ink.unmapped > 0 {
@@ -83,6 +86,9 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
         }
         let height = page.height.unwrap_or(ink.height);
         let ocr = info.is_ocr();
+        if ocr && ink.rules.is_empty() {
+            scan_rules(&prepared.doc, info, &mut ink);
+        }
         let mut no = 0;
         for out in layout::layout(&ink, layout::LayoutOptions { ocr }) {
             let cells: Vec<Cell> = out
@@ -115,6 +121,21 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
         problems,
         repairs: tally.repairs(),
     })
+}
+
+/// An OCR'd scan draws no rules: find them in its page picture, and turn
+/// the glyphs upright with them.
+fn scan_rules(doc: &lopdf::Document, info: &prepare::PageInfo, ink: &mut collect::PageInk) {
+    let (Some((id, iw, ih)), Some(w), Some(h)) = (info.scan_image, info.width, info.height) else { return };
+    // Only a picture of the whole page (same proportions) maps to it.
+    if iw == 0 || ih == 0 || ((iw as f32 / ih as f32) / (w / h) - 1.0).abs() > 0.03 {
+        return;
+    }
+    let Some(img) = raster::decode(doc, id) else { return };
+    if let Some((rules, frame)) = raster::rules(&img, w, h) {
+        frame.glyphs(&mut ink.glyphs);
+        ink.rules = rules;
+    }
 }
 
 thread_local! {

@@ -34,7 +34,6 @@ const PER_PAGE_ABOVE: usize = 512;
 #[derive(Debug, Clone, Default)]
 pub struct PageInfo {
     pub number: u32,
-    pub id: ObjectId,
     pub width: Option<f32>,
     pub height: Option<f32>,
     /// Text-showing operators with a non-empty string.
@@ -45,6 +44,9 @@ pub struct PageInfo {
     pub invisible_text: bool,
     /// Text in tesseract's `GlyphLessFont`.
     pub glyphless_font: bool,
+    /// The largest image XObject drawn (a scan's page picture): id and
+    /// pixel size.
+    pub scan_image: Option<(ObjectId, usize, usize)>,
     /// The content stream could not be decoded.
     pub error: Option<String>,
 }
@@ -56,8 +58,9 @@ impl PageInfo {
     }
 }
 
-/// Counters over the whole preparation, for tests and the speed example.
+/// Counters over the whole preparation (read by the tests).
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(not(test), allow(dead_code))]
 pub struct PrepStats {
     pub images_dropped: usize,
     pub cmaps_parsed: usize,
@@ -67,6 +70,7 @@ pub struct PrepStats {
 pub struct Prepared {
     pub doc: Document,
     pub pages: Vec<PageInfo>,
+    #[cfg_attr(not(test), allow(dead_code))]
     pub stats: PrepStats,
 }
 
@@ -101,7 +105,7 @@ pub fn prepare(mut doc: Document) -> Prepared {
     let mut edits = Edits::default();
     let mut forms: HashMap<ObjectId, FormSurvey> = HashMap::new();
     for (number, id) in &pages {
-        let mut info = PageInfo { number: *number, id: *id, ..Default::default() };
+        let mut info = PageInfo { number: *number, ..Default::default() };
         if let Some((w, h)) = page_size(&doc, *id) {
             info.width = Some(w);
             info.height = Some(h);
@@ -196,6 +200,15 @@ struct FormSurvey {
     images: usize,
     invisible: bool,
     glyphless: bool,
+    largest: Option<(ObjectId, usize, usize)>,
+}
+
+fn larger(a: Option<(ObjectId, usize, usize)>, b: Option<(ObjectId, usize, usize)>) -> Option<(ObjectId, usize, usize)> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y.1 * y.2 > x.1 * x.2 { y } else { x }),
+        (x, None) => x,
+        (None, y) => y,
+    }
 }
 
 impl FormSurvey {
@@ -204,8 +217,10 @@ impl FormSurvey {
         self.images += o.images;
         self.invisible |= o.invisible;
         self.glyphless |= o.glyphless;
+        self.largest = larger(self.largest, o.largest);
     }
     fn apply(&self, info: &mut PageInfo) {
+        info.scan_image = larger(info.scan_image, self.largest);
         info.text_ops += self.text_ops;
         info.images += self.images;
         info.invisible_text |= self.invisible;
@@ -487,6 +502,10 @@ fn scan_ops(
                         let subtype = stream.dict.get(b"Subtype").ok().and_then(|o| o.as_name().ok());
                         match subtype {
                             Some(b"Image") => {
+                                let dim = |k: &[u8]| stream.dict.get(k).ok().and_then(|o| o.as_i64().ok()).unwrap_or(0).max(0) as usize;
+                                if let Some(id) = id {
+                                    survey.largest = larger(survey.largest, Some((id, dim(b"Width"), dim(b"Height"))));
+                                }
                                 survey.images += 1;
                                 edits.images_dropped += 1;
                                 changed = true;

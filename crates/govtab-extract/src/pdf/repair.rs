@@ -111,6 +111,7 @@ pub struct Tally {
 }
 
 impl Tally {
+    #[cfg(test)]
     pub fn count(&self, k: Kind) -> usize {
         self.counts.get(&k).copied().unwrap_or(0)
     }
@@ -324,7 +325,7 @@ mod tests {
         assert_eq!(repair_text("系统 ， 为 本市", true, &mut t), "系统，为本市");
         assert_eq!(repair_text("1. 全市 网络", true, &mut t), "1. 全市网络");
         assert_eq!(repair_text("通报 依照", false, &mut t), "通报 依照");
-        assert_eq!(t.count(Kind::CjkSpace), 5);
+        assert_eq!(t.count(Kind::CjkSpace), 6);
         assert_eq!(repair_text("100 .00% 359.00( 份 ) 2. 突发", true, &mut t), "100.00% 359.00(份) 2. 突发");
         assert_eq!(t.count(Kind::OcrTightSpace), 3);
     }
