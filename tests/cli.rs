@@ -297,3 +297,21 @@ fn help_and_version() {
         assert!(stdout(&r).contains("Exit status"), "{sub} --help documents exit status");
     }
 }
+
+#[test]
+fn vocab_build_then_run_with_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vocab = tmp.path().join("level3.tsv");
+    let seed = common::samples().join("seeds").join("004_1c7597119af05248.txt");
+    let out = common::govtab(["vocab".as_ref(), "build".as_ref(), seed.as_os_str(), "--out".as_ref(), vocab.as_os_str()]);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    let text = std::fs::read_to_string(&vocab).unwrap();
+    // names read without a flag, with their counts
+    assert!(text.lines().any(|l| l == "成本控制有效性\t2"), "{text}");
+    let dir = tmp.path().join("out");
+    let run = common::govtab(["run".as_ref(), seed.as_os_str(), "--out".as_ref(), dir.as_os_str(), "--level3-vocab".as_ref(), vocab.as_os_str()]);
+    assert_eq!(common::code(&run), 0, "{}", common::stderr(&run));
+    let missing = common::govtab(["run".as_ref(), seed.as_os_str(), "--out".as_ref(), dir.as_os_str(), "--level3-vocab".as_ref(), "/nonexistent/v.tsv".as_ref()]);
+    assert_eq!(common::code(&missing), 1);
+    assert!(common::stderr(&missing).contains("/nonexistent/v.tsv"));
+}

@@ -17,6 +17,7 @@
 
 mod categories;
 pub mod confusables;
+pub mod level3;
 mod text;
 
 pub use categories::resolve_categories;
@@ -202,8 +203,10 @@ pub fn strip_label_decor(text: &str) -> String {
 
 pub fn match_forms(mut set: FormSet, vocab: &Vocabulary) -> FormSet {
     let matcher = Matcher::new(vocab);
+    let names = level3::Level3Index::new(&vocab.level3);
     for form in &mut set.forms {
         resolve_categories(form, &matcher);
+        level3::repair_level3(form, &names);
     }
     set.stage = "match".into();
     set

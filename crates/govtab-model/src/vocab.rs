@@ -62,6 +62,10 @@ pub struct Vocabulary {
     pub section_headings: Vec<String>,
     pub label_pairs: Vec<[String; 2]>,
     pub digit_confusions: Vec<String>,
+    /// 三级指标 names learned from a dump (`govtab vocab build`); empty
+    /// unless loaded with `--level3-vocab`.
+    #[serde(default)]
+    pub level3: Vec<String>,
     pub qualitative_values: Vec<String>,
     pub block_label_chars: String,
     pub family_2020_headers: Vec<String>,

@@ -38,7 +38,6 @@ pub enum Feed {
 struct Tok {
     text: String,
     kind: Kind,
-    col: u32,
 }
 
 pub struct TableParser {
@@ -91,7 +90,7 @@ impl TableParser {
             .cells
             .iter()
             .flat_map(|c| split_category_pair(&c.text, m, &self.family).into_iter().map(move |t| (t, c.col)))
-            .map(|(t, col)| Tok { kind: kind_of(&t, m, &self.family), text: t, col })
+            .map(|(t, _col)| Tok { kind: kind_of(&t, m, &self.family), text: t })
             .collect();
         let at = Provenance { page: line.page, line: line.no, col: 0 };
 
@@ -158,7 +157,7 @@ impl TableParser {
             let content = seq.iter().filter(|t| !matches!(t.kind, Kind::Num(_) | Kind::Junk)).count();
             if c.score < 1.0 && content + 1 == need && !seq.is_empty() {
                 cats.pop();
-                seq.insert(0, Tok { text: raw, kind: Kind::Text, col: 0 });
+                seq.insert(0, Tok { text: raw, kind: Kind::Text });
             }
         }
 
@@ -225,7 +224,7 @@ impl TableParser {
             let head: Vec<String> = middle.drain(..=extra).map(|t| t.text).collect();
             let joined = squeeze_cjk_spaces(&head.join(""));
             self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, head.join(" | "), &joined, "三级 name rejoined from split cells"));
-            middle.insert(0, Tok { text: joined, kind: Kind::Text, col: 0 });
+            middle.insert(0, Tok { text: joined, kind: Kind::Text });
         }
         match (self.kind, middle.len()) {
             (_, 0) => {}

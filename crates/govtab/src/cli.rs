@@ -133,6 +133,68 @@ pub enum Command {
     Stage(StageArgs),
     /// Show what each stage did to the forms of one document.
     Explain(ExplainArgs),
+    /// Learn vocabulary from a dump (`govtab vocab build`).
+    Vocab(VocabCmd),
+}
+
+/// The vocabulary files the pipeline reads besides its built-in one.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VocabFiles {
+    /// A 三级指标 name list written by `govtab vocab build`: garbled 三级
+    /// names that are one look-alike edit from exactly one listed name are
+    /// repaired to it; names near several are flagged.
+    #[arg(long, value_name = "FILE")]
+    pub level3_vocab: Option<PathBuf>,
+}
+
+impl VocabFiles {
+    /// The built-in vocabulary plus the files named.
+    pub fn load(&self) -> anyhow::Result<govtab_model::Vocabulary> {
+        use anyhow::Context;
+        let mut v = govtab_model::Vocabulary::builtin();
+        if let Some(path) = &self.level3_vocab {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read 三级 vocabulary {}", path.display()))?;
+            v.level3 = govtab_match::level3::parse_vocab(&text);
+        }
+        Ok(v)
+    }
+}
+
+const VOCAB_AFTER: &str = "\
+Example:
+  govtab vocab build archive/ --out level3.tsv
+  govtab run archive/ --out out/ --level3-vocab level3.tsv
+
+Converts every input and writes the 三级指标 names read without a flag, one
+per line with its count (name<TAB>count), most frequent first. Feed the file
+back with --level3-vocab: a garbled name one look-alike edit away from exactly
+one listed name is repaired (logged in repairs.csv); a name near several is
+kept as printed and flagged for review.";
+
+#[derive(Debug, Args)]
+pub struct VocabCmd {
+    #[command(subcommand)]
+    pub command: VocabCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VocabCommand {
+    /// Collect the 三级指标 names of a dump into a vocabulary file.
+    Build(VocabBuildArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = VOCAB_AFTER)]
+pub struct VocabBuildArgs {
+    /// Input files or directories, as for `govtab run`.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Vocabulary file to write.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Documents converted in parallel [default: number of cores].
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +212,8 @@ pub struct RunArgs {
     /// Also write each document's stage artifacts to DIR/artifacts/<doc>/.
     #[arg(long)]
     pub keep_artifacts: bool,
+    #[command(flatten)]
+    pub vocab: VocabFiles,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +228,8 @@ pub struct StageArgs {
     /// Where to write this stage's JSON artifact (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub vocab: VocabFiles,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +241,8 @@ pub struct ExplainArgs {
     /// Only this form (1-based, as in records.jsonl).
     #[arg(long, value_name = "N")]
     pub form: Option<u32>,
+    #[command(flatten)]
+    pub vocab: VocabFiles,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! | `cmd::run`       | `govtab run`: parallel conversion, ordered writing, progress, summary |
 //! | `cmd::stage`     | `govtab stage NAME --in --out`: one stage on one artifact |
 //! | `cmd::explain`   | `govtab explain FILE [--form N]`: what each stage did, per form |
+//! | `cmd::vocab`     | `govtab vocab build`: 三级指标 names learned from a dump |
 //! | `pipeline`       | one document through the stages; panic guard; error rows |
 //! | `inputs`         | INPUT arguments → files (recursive, sorted, hidden skipped) |
 //! | `artifact_io`    | reading/writing stage artifacts (JSON) with clear errors |
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(args),
         Command::Stage(args) => cmd::stage::stage(args),
         Command::Explain(args) => cmd::explain::explain(args),
+        Command::Vocab(args) => cmd::vocab::vocab(args),
     };
     match result {
         Ok(code) => code,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use govtab_model::{Document, Flag, FormDraft, Record, Repair, SourceKind, Vocabulary};
+use govtab_model::{Document, Flag, FormDraft, Record, Repair, SourceKind};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::artifact_io::{sniff, Artifact};
@@ -19,7 +19,7 @@ use crate::pipeline::{self, Start, Trace};
 const MAX_VALUE_WIDTH: usize = 36;
 
 pub fn explain(args: &ExplainArgs) -> Result<ExitCode> {
-    let vocab = Vocabulary::builtin();
+    let vocab = args.vocab.load()?;
     let file = &args.file;
     let start = match sniff(file)? {
         Some(Artifact::Document(d)) => Start::Document(d),

@@ -3,3 +3,4 @@
 pub mod explain;
 pub mod run;
 pub mod stage;
+pub mod vocab;

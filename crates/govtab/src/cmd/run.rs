@@ -19,7 +19,7 @@ use crate::output::{Outputs, Totals};
 use crate::pipeline::{self, DocReport, StageName, Start, Trace};
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    let vocab = Vocabulary::builtin();
+    let vocab = args.vocab.load()?;
     // Output files first: an unwritable DIR fails before any work is done.
     let mut outputs = Outputs::create(&args.out)?;
     let artifacts_root = args.out.join("artifacts");

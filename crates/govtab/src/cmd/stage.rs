@@ -3,14 +3,13 @@
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
-use govtab_model::Vocabulary;
 
 use crate::artifact_io::{read_document, read_formset, write_text};
 use crate::cli::{StageArgs, EXIT_OK};
 use crate::pipeline::{self, StageName, Start};
 
 pub fn stage(args: &StageArgs) -> Result<ExitCode> {
-    let vocab = Vocabulary::builtin();
+    let vocab = args.vocab.load()?;
     let input = &args.input;
     let name = args.stage.as_str();
     let start = match args.stage {
