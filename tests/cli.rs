@@ -95,10 +95,10 @@ fn csv_headers_are_as_documented() {
     assert!(matches!(code(&run), 0 | 3));
     let expect: [(&str, &str); 6] = [
         ("projects.csv", "doc,form,pages,kind,year,project,department,implementer,unit,goal_expected,goal_actual,total_weight,total_score,grade,attributes,n_funds,n_indicators,n_repairs,n_flags"),
-        ("funds.csv", "doc,form,row,item,initial_budget,annual_budget,executed,weight,execution_rate,score,amount,flagged"),
-        ("indicators.csv", "doc,form,row,level1,level2,level3,target,actual,weight,score,deviation,flagged"),
+        ("funds.csv", "doc,form,row,item,initial_budget,annual_budget,executed,weight,execution_rate,score,amount,flagged,confidence"),
+        ("indicators.csv", "doc,form,row,level1,level2,level3,target,actual,weight,score,deviation,flagged,confidence"),
         ("repairs.csv", "doc,form,field,stage,before,after,reason"),
-        ("review.csv", "doc,form,page,field,value,reason"),
+        ("review.csv", "doc,form,page,field,value,reason,confidence"),
         ("errors.csv", "doc,path,page,stage,reason"),
     ];
     for (file, header) in expect {

@@ -12,6 +12,7 @@
 //! value that cannot be read is null and flagged, never guessed.
 
 mod checks;
+pub mod confidence;
 mod numbers;
 
 use std::collections::BTreeMap;

@@ -57,13 +57,14 @@ Output files (in --out DIR, overwritten on each run):
                   (a JSON object), n_funds, n_indicators, n_repairs, n_flags
   funds.csv       one row per funds row: doc, form, row, item, initial_budget,
                   annual_budget, executed, weight, execution_rate, score,
-                  amount, flagged
+                  amount, flagged, confidence
   indicators.csv  one row per indicator: doc, form, row, level1, level2,
-                  level3, target, actual, weight, score, deviation, flagged
+                  level3, target, actual, weight, score, deviation, flagged,
+                  confidence
   repairs.csv     every change made to the printed text: doc, form, field,
                   stage, before, after, reason
   review.csv      every cell the pipeline doubts: doc, form, page, field,
-                  value, reason
+                  value, reason, confidence
   errors.csv      every input, page or stage that failed: doc, path, page,
                   stage, reason (always written; header only when clean)
   artifacts/<doc>/{1-extract,2-realign,3-match,4-assemble}.json
@@ -72,8 +73,10 @@ Output files (in --out DIR, overwritten on each run):
 
   `row` is 0-based, the index used in field paths (funds[0].executed,
   indicators[3].target). `flagged` is true when a flag names the row, one of
-  its cells, or the whole form (`*`). Numbers are plain decimals; an empty
-  cell is null.
+  its cells, or the whole form (`*`); `confidence` (0..1) is the lowest of
+  the row's cells, from their flags and repairs (1 = printed clean and
+  consistent, ≤ 0.4 flagged). Numbers are plain decimals; an empty cell is
+  null.
 
 Exit status:
   0  every input converted without problems

@@ -22,14 +22,14 @@ pub const PROJECTS_HEADER: [&str; 19] = [
     "doc", "form", "pages", "kind", "year", "project", "department", "implementer", "unit", "goal_expected", "goal_actual",
     "total_weight", "total_score", "grade", "attributes", "n_funds", "n_indicators", "n_repairs", "n_flags",
 ];
-pub const FUNDS_HEADER: [&str; 12] = [
+pub const FUNDS_HEADER: [&str; 13] = [
     "doc", "form", "row", "item", "initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score", "amount",
-    "flagged",
+    "flagged", "confidence",
 ];
-pub const INDICATORS_HEADER: [&str; 12] =
-    ["doc", "form", "row", "level1", "level2", "level3", "target", "actual", "weight", "score", "deviation", "flagged"];
+pub const INDICATORS_HEADER: [&str; 13] =
+    ["doc", "form", "row", "level1", "level2", "level3", "target", "actual", "weight", "score", "deviation", "flagged", "confidence"];
 pub const REPAIRS_HEADER: [&str; 7] = ["doc", "form", "field", "stage", "before", "after", "reason"];
-pub const REVIEW_HEADER: [&str; 6] = ["doc", "form", "page", "field", "value", "reason"];
+pub const REVIEW_HEADER: [&str; 7] = ["doc", "form", "page", "field", "value", "reason", "confidence"];
 pub const ERRORS_HEADER: [&str; 5] = ["doc", "path", "page", "stage", "reason"];
 
 /// A number as a CSV cell: f64 `Display` (188.0 → `188`, 0.5 → `0.5`, never
@@ -141,6 +141,8 @@ impl Outputs {
     }
 
     fn write_record_rows(&mut self, r: &Record) -> Result<()> {
+        use govtab_assemble::confidence::{cell_confidence, row_confidence};
+        let conf = |c: f64| format!("{c:.2}");
         let form = r.form.to_string();
         let pages = pages(&r.pages);
         let attributes = serde_json::to_string(&r.attributes)?;
@@ -180,6 +182,7 @@ impl Outputs {
                 &num(f.score),
                 &num(f.amount),
                 &flagged("funds", i),
+                &conf(row_confidence(r, "funds", i)),
             ])?;
         }
         for (i, x) in r.indicators.iter().enumerate() {
@@ -196,6 +199,7 @@ impl Outputs {
                 &num(x.score),
                 text(&x.deviation),
                 &flagged("indicators", i),
+                &conf(row_confidence(r, "indicators", i)),
             ])?;
         }
         for p in &r.repairs {
@@ -205,7 +209,7 @@ impl Outputs {
             let json = serde_json::to_value(r)?;
             for f in &r.flags {
                 let value = fieldpath::lookup(&json, &f.field);
-                self.review.write_record([r.doc.as_str(), &form, &pages, &f.field, &value, &f.reason])?;
+                self.review.write_record([r.doc.as_str(), &form, &pages, &f.field, &value, &f.reason, &conf(cell_confidence(r, &f.field))])?;
             }
         }
         Ok(())
