@@ -18,6 +18,7 @@
 mod categories;
 pub mod confusables;
 pub mod level3;
+pub mod values;
 mod text;
 
 pub use categories::resolve_categories;
@@ -207,6 +208,7 @@ pub fn match_forms(mut set: FormSet, vocab: &Vocabulary) -> FormSet {
     for form in &mut set.forms {
         resolve_categories(form, &matcher);
         level3::repair_level3(form, &names);
+        values::repair_values(form, vocab);
     }
     set.stage = "match".into();
     set

@@ -62,6 +62,8 @@ pub struct Vocabulary {
     pub section_headings: Vec<String>,
     pub label_pairs: Vec<[String; 2]>,
     pub digit_confusions: Vec<String>,
+    pub comparator_misreads: Vec<[String; 2]>,
+    pub units: Vec<String>,
     /// 三级指标 names learned from a dump (`govtab vocab build`); empty
     /// unless loaded with `--level3-vocab`.
     #[serde(default)]

@@ -268,7 +268,7 @@ fn free_lines(glyphs: Vec<Glyph>, opts: LayoutOptions) -> Vec<OutLine> {
                 continue;
             }
             let new_cell = match prev_end {
-                None => cells.last().map_or(true, |c| c.iter().any(|g| !g.is_space())),
+                None => cells.last().is_none_or(|c| c.iter().any(|g| !g.is_space())),
                 Some(end) => g.x0 - end > CELL_GAP * size,
             };
             if new_cell || cells.is_empty() {
@@ -525,6 +525,7 @@ fn find_tables(rules: &[Rule]) -> Vec<Table> {
         let mut index: std::collections::HashMap<usize, usize> = Default::default();
         let mut cells: Vec<(usize, usize, usize, usize)> = Vec::new();
         let mut owner = vec![vec![0usize; nc]; nr];
+        #[allow(clippy::needless_range_loop)]
         for r in 0..nr {
             for c in 0..nc {
                 let root = find(&mut p, r * nc + c);

@@ -6,9 +6,12 @@
 //!    image drawing and cut oversized ToUnicode maps to the codes used.
 //! 2. [`collect`] (pdf-extract `OutputDev`): every glyph with position and
 //!    size, every thin filled/stroked path as a rule, page by page.
-//! 3. [`layout`]: ruled tables → one line per row (merged cells once, in their
+//! 3. [`raster`] (OCR'd scans only, which draw no rules): the table rules
+//!    are read from the page picture (decoded at ~75–100 dpi, deskewed), and
+//!    the glyphs turned upright with them.
+//! 4. [`layout`]: ruled tables → one line per row (merged cells once, in their
 //!    top row); other text → lines by baseline, cells by wide gaps.
-//! 4. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
+//! 5. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
 //!    full-width ASCII, page headers/footers — each kind logged once with a
 //!    count.
 //!

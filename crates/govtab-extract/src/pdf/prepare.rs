@@ -240,7 +240,9 @@ struct Edits {
     page_fonts: Vec<(ObjectId, PageFonts)>,
 }
 
-type PageFonts = HashMap<Vec<u8>, (ObjectId, u8, BTreeSet<u32>)>;
+/// A font as one page uses it: id, code width, codes shown.
+type FontUse = (ObjectId, u8, BTreeSet<u32>);
+type PageFonts = HashMap<Vec<u8>, FontUse>;
 
 /// Where a content stream records the codes it shows.
 enum CodeSink<'a> {
@@ -307,7 +309,7 @@ impl Edits {
         // cut: that page gets its own copy, cut to the codes it shows (in a
         // copy of its resources), so the page costs what its text costs.
         for (page_id, used) in self.page_fonts {
-            let mut used: Vec<(Vec<u8>, (ObjectId, u8, BTreeSet<u32>))> =
+            let mut used: Vec<(Vec<u8>, FontUse)> =
                 used.into_iter().filter(|(_, (id, _, codes))| big.get(id).is_some_and(|&n| codes.len() * 2 < n)).collect();
             if used.is_empty() {
                 continue;
@@ -511,12 +513,10 @@ fn scan_ops(
                                 changed = true;
                                 continue;
                             }
-                            Some(b"Form") if depth < MAX_FORM_DEPTH => {
-                                if !scan_form(doc, id, stream, resources, survey, forms, edits, depth) {
-                                    // pdf-extract would panic on it; nothing to read there.
-                                    changed = true;
-                                    continue;
-                                }
+                            // An unreadable form: pdf-extract would panic on it.
+                            Some(b"Form") if depth < MAX_FORM_DEPTH && !scan_form(doc, id, stream, resources, survey, forms, edits, depth) => {
+                                changed = true;
+                                continue;
                             }
                             _ => {}
                         }

@@ -147,16 +147,13 @@ impl Upright {
 pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright)> {
     let (w, h) = (img.w, img.h);
     let dark = binarise(img)?;
-    let mut pts: Vec<(f32, f32)> = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            if dark[y * w + x] {
-                pts.push((x as f32, y as f32));
-            }
-        }
-    }
-    let th = estimate_slope(&pts, h + w, |(x, y), t| y - x * t);
-    let tv = estimate_slope(&pts, h + w, |(x, y), t| x - y * t);
+    // Skew from the pixels of long straight runs only (rule pieces, not
+    // text): horizontal runs give the slope of the rows, vertical runs
+    // that of the columns.
+    let pts_h = run_pixels(&dark, w, h, true, (w / 60).max(8));
+    let pts_v = run_pixels(&dark, w, h, false, (h / 120).max(8));
+    let th = estimate_slope(&pts_h, h + w, |(x, y), t| y - x * t);
+    let tv = estimate_slope(&pts_v, h + w, |(x, y), t| x - y * t);
     let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
     // Upright binary picture: each upright pixel from its place on the scan.
     let up: Vec<bool> = if th.abs() < 1e-4 && tv.abs() < 1e-4 {
@@ -220,6 +217,32 @@ fn binarise(img: &Gray) -> Option<Vec<bool>> {
     // is light grey, not black.
     let t = (paper as f32 - DARK_FROM_PAPER * (paper - ink) as f32) as u8;
     Some(img.px[..n].iter().map(|&p| p < t).collect())
+}
+
+/// Pixels (x, y) of unbroken dark runs at least `min_len` long.
+fn run_pixels(dark: &[bool], w: usize, h: usize, horizontal: bool, min_len: usize) -> Vec<(f32, f32)> {
+    let (lines, len) = if horizontal { (h, w) } else { (w, h) };
+    let at = |line: usize, i: usize| if horizontal { dark[line * w + i] } else { dark[i * w + line] };
+    let mut out = Vec::new();
+    for line in 0..lines {
+        let mut i = 0;
+        while i < len {
+            if !at(line, i) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < len && at(line, i) {
+                i += 1;
+            }
+            if i - start >= min_len {
+                for k in start..i {
+                    out.push(if horizontal { (k as f32, line as f32) } else { (line as f32, k as f32) });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The slope t (within ±2°) that makes the profile of `proj(point, t)`

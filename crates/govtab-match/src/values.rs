@@ -1,0 +1,181 @@
+//! Indicator values: comparator + number + unit, read back through OCR damage.
+//!
+//! Values have a few shapes (`≥200.00(份)`, `=100%`, `<=5%`, `及时`); the
+//! comparators and units form closed vocabularies (`comparator_misreads`,
+//! `units` in pipelines/vocab.toml). A single misread glyph before the
+//! number (之/过 for ≥, 入/委 for ≤) is mapped back; a lone `>` becomes `≥`
+//! only in a form that prints its comparators as single glyphs and shows
+//! `≥` elsewhere. A unit that is not a unit is taken from the same row's
+//! other value when that one is clean, else from the one look-alike unit it
+//! resembles; what cannot be read is kept and flagged.
+
+use govtab_model::{Flag, FormDraft, Repair, Vocabulary};
+
+use crate::{normalize, Confusables};
+
+const STAGE: &str = "match";
+
+/// A value split at its number: `prefix`, `number`, `suffix` (trimmed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    pub prefix: String,
+    pub number: String,
+    pub suffix: String,
+}
+
+pub fn shape(s: &str) -> Option<Shape> {
+    let t = s.trim();
+    let start = t.find(|c: char| c.is_ascii_digit())?;
+    let rest = &t[start..];
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(rest.len());
+    Some(Shape { prefix: t[..start].trim().to_string(), number: rest[..end].to_string(), suffix: rest[end..].trim().to_string() })
+}
+
+/// The unit inside `(…)` or bare after the number.
+fn unit_of(suffix: &str) -> &str {
+    let s = suffix.trim();
+    s.strip_prefix(['(', '（']).map(|x| x.trim_end_matches([')', '）'])).unwrap_or(s)
+}
+
+fn is_unit(v: &Vocabulary, u: &str) -> bool {
+    u.is_empty() || v.units.iter().any(|x| x == u)
+}
+
+fn comparator_for<'v>(v: &'v Vocabulary, prefix: &str) -> Option<&'v str> {
+    let mut chars = prefix.chars();
+    let c = chars.next()?;
+    if chars.next().is_some() {
+        return None;
+    }
+    v.comparator_misreads.iter().find(|[_, mis]| mis.contains(c)).map(|[canon, _]| canon.as_str())
+}
+
+/// Repair and flag the target/actual values of a form.
+pub fn repair_values(form: &mut FormDraft, v: &Vocabulary) {
+    // the form's comparator convention: single glyphs (≥) or ASCII (>=)
+    let mut glyph_ge = 0;
+    let mut ascii = 0;
+    for ind in &form.indicators {
+        for t in [&ind.target, &ind.actual].into_iter().flatten() {
+            if let Some(sh) = shape(t) {
+                let p = normalize(&sh.prefix);
+                if p == ">=" || p == "<=" {
+                    ascii += 1;
+                } else if p == "≥" || p == "≤" || comparator_for(v, &sh.prefix).is_some() {
+                    glyph_ge += 1;
+                }
+            }
+        }
+    }
+    let conf = Confusables::builtin();
+    let n = form.indicators.len();
+    for i in 0..n {
+        for field in ["target", "actual"] {
+            let ind = &form.indicators[i];
+            let (this, other) = if field == "target" { (&ind.target, &ind.actual) } else { (&ind.actual, &ind.target) };
+            let Some(text) = this.clone() else { continue };
+            let Some(sh) = shape(&text) else { continue };
+            // a sentence with a number in it is not a value shape
+            if sh.prefix.chars().count() > 2 || sh.suffix.chars().count() > 8 {
+                continue;
+            }
+            let path = format!("indicators[{i}].{field}");
+            let mut prefix = sh.prefix.clone();
+            let mut why: Vec<String> = Vec::new();
+            let mut doubt: Vec<String> = Vec::new();
+            // comparator
+            if let Some(c) = comparator_for(v, &prefix) {
+                why.push(format!("'{prefix}' is a misread {c}"));
+                prefix = c.to_string();
+            } else if prefix == ">" && ascii == 0 && glyph_ge > 0 {
+                why.push("'>' in a form that prints ≥ as one glyph: read as ≥".into());
+                doubt.push("'>' may be a misread '≥'".into());
+                prefix = "≥".into();
+            } else if !prefix.is_empty() && !matches!(normalize(&prefix).as_str(), ">=" | "<=" | "≥" | "≤" | "=" | ">" | "<" | "＞" | "＜") && prefix.chars().count() <= 2 && !prefix.chars().any(crate::is_cjk) {
+                doubt.push(format!("unreadable text '{prefix}' before the number"));
+            }
+            // unit
+            let mut suffix = sh.suffix.clone();
+            let unit = unit_of(&sh.suffix);
+            let paren = sh.suffix.starts_with(['(', '（']);
+            if !is_unit(v, unit) && unit.chars().count() <= 4 && !unit.chars().any(|c| crate::is_cjk(c) && !v.units.iter().any(|u| u.contains(c))) || (paren && !is_unit(v, unit)) {
+                let sibling = other.as_deref().and_then(shape).map(|s| unit_of(&s.suffix).to_string()).filter(|u| !u.is_empty() && is_unit(v, u));
+                let nearest = {
+                    let mut scored: Vec<(&String, f64)> = v.units.iter().map(|u| (u, conf.similarity(unit, u))).collect();
+                    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    match scored.as_slice() {
+                        [(u, s), (_, s2), ..] if *s >= 0.5 && s - s2 >= 0.1 => Some((*u).clone()),
+                        _ => None,
+                    }
+                };
+                let fix = sibling.clone().or(nearest);
+                match fix {
+                    Some(u) => {
+                        let shares = unit.chars().any(|c| u.contains(c));
+                        why.push(format!("unit '{unit}' read as '{u}'{}", if sibling.is_some() { " (the row's other value)" } else { " (nearest unit)" }));
+                        if sibling.is_none() || !shares {
+                            doubt.push(format!("unit '{unit}' unreadable; '{u}' assumed"));
+                        }
+                        suffix = if paren || u.chars().count() > 1 { format!("({u})") } else { u };
+                    }
+                    None if !unit.is_empty() => doubt.push(format!("unit '{unit}' is not a known unit")),
+                    None => {}
+                }
+            }
+            let rebuilt = format!("{prefix}{}{suffix}", sh.number);
+            if !why.is_empty() && rebuilt != text {
+                form.repairs.push(Repair::new(&path, STAGE, &text, &rebuilt, why.join("; ")));
+                let ind = &mut form.indicators[i];
+                if field == "target" { ind.target = Some(rebuilt) } else { ind.actual = Some(rebuilt) }
+            }
+            if !doubt.is_empty() {
+                form.flags.push(Flag::new(&path, STAGE, doubt.join("; ")));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govtab_model::{FormKind, IndicatorDraft};
+
+    fn form(values: &[(&str, &str)]) -> FormDraft {
+        FormDraft {
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
+            indicators: values.iter().map(|(t, a)| IndicatorDraft { target: Some(t.to_string()), actual: Some(a.to_string()), ..Default::default() }).collect(),
+            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
+        }
+    }
+
+    #[test]
+    fn misread_comparators_and_units_are_repaired() {
+        let v = Vocabulary::builtin();
+        let mut f = form(&[("之 200.00(份)", "359.00(份)"), (">95.00(%)", "98.00(%)"), ("之 90(%0)", "92(%)"), ("入 15.00(分钟)", "10.00(分钟)")]);
+        repair_values(&mut f, &v);
+        let t: Vec<&str> = f.indicators.iter().map(|i| i.target.as_deref().unwrap_or("")).collect();
+        assert_eq!(t, ["≥200.00(份)", "≥95.00(%)", "≥90(%)", "≤15.00(分钟)"]);
+        // '>' read as ≥ is a guess from the form's convention: flagged
+        assert!(f.flags.iter().any(|x| x.field == "indicators[1].target"));
+        assert!(!f.flags.iter().any(|x| x.field == "indicators[0].target"));
+    }
+
+    #[test]
+    fn ascii_forms_keep_their_greater_than() {
+        let v = Vocabulary::builtin();
+        let mut f = form(&[(">=90%", "95%"), (">600个", "700个")]);
+        repair_values(&mut f, &v);
+        assert_eq!(f.indicators[1].target.as_deref(), Some(">600个"));
+        assert!(f.repairs.is_empty());
+    }
+
+    #[test]
+    fn unreadable_units_are_flagged() {
+        let v = Vocabulary::builtin();
+        let mut f = form(&[("≥3.00(4)", "")]);
+        f.indicators[0].actual = None;
+        repair_values(&mut f, &v);
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0].target"));
+    }
+}
