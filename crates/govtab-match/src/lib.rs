@@ -113,7 +113,8 @@ impl<'v> Matcher<'v> {
 
     /// Match a 一级/二级 category name of the given family (`standard`/`2020`).
     pub fn category(&self, text: &str, family: &str) -> Option<CatMatch> {
-        let t = normalize(text);
+        let n = normalize(text);
+        let t = trim_junk(&n).to_string();
         if t.is_empty() {
             return None;
         }
@@ -140,7 +141,7 @@ impl<'v> Matcher<'v> {
     /// Match a funds-block row label (`其中：` prefix and junk ignored).
     pub fn fund_item(&self, text: &str) -> Option<(String, f64)> {
         let t = normalize(text).replace("其中:", "").replace("其中：", "");
-        let t = t.trim_start_matches(|c: char| !is_cjk(c) || c == '一');
+        let t = trim_junk(t.trim_start_matches(|c: char| !is_cjk(c) || c == '一'));
         for item in &self.vocab.fund_items {
             if t == item.as_str() {
                 return Some((item.clone(), 1.0));
@@ -192,14 +193,25 @@ impl<'v> Matcher<'v> {
 /// glyphs before the first CJK character.
 pub fn strip_label_decor(text: &str) -> String {
     let t = normalize(text);
-    let t = t.trim_start_matches(|c: char| !is_cjk(c));
-    let mut t = t.trim_end_matches([':', '：']).to_string();
-    for unit in ["（元）", "(元)", "（万元）", "(万元)"] {
-        if let Some(s) = t.strip_suffix(unit) {
-            t = s.to_string();
+    let mut t = t.trim_start_matches(|c: char| !is_cjk(c)).trim_end_matches([':', '：']).to_string();
+    // a short parenthesised tail: the money unit, possibly garbled ("(Ov)")
+    if let Some(open) = t.rfind('(') {
+        if t[open..].chars().count() <= 6 && open > 0 {
+            t.truncate(open);
         }
     }
-    t.trim_end_matches([':', '：']).to_string()
+    trim_junk(&t).to_string()
+}
+
+/// Trim OCR noise (anything but CJK and ASCII alphanumerics) from both
+/// ends, and ASCII noise stuck to a CJK label's end ("年度资金总Bil").
+pub fn trim_junk(t: &str) -> &str {
+    let t = t.trim_matches(|c: char| !(is_cjk(c) || c.is_ascii_alphanumeric()));
+    if t.chars().next().map(is_cjk).unwrap_or(false) {
+        t.trim_end_matches(|c: char| !is_cjk(c))
+    } else {
+        t
+    }
 }
 
 pub fn match_forms(mut set: FormSet, vocab: &Vocabulary) -> FormSet {

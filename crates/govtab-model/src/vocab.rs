@@ -50,6 +50,7 @@ pub struct Vocabulary {
     pub level1: Vec<Level1>,
     pub fields: Vec<FieldRule>,
     pub fund_items: Vec<String>,
+    pub fund_order: Vec<String>,
     pub fund_block_labels: Vec<String>,
     pub fund_columns: Vec<String>,
     pub goal_labels: Vec<String>,

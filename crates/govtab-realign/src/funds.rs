@@ -30,15 +30,16 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
     if labelled.is_empty() {
         return None;
     }
+    let _ = &labelled;
     let at = |i: usize| Provenance { page: line.page, line: line.no, col: line.cells[i].col };
     match kind {
         FormKind::Target => {
-            for (i, item) in labelled.iter().rev() {
-                if let Some(v) = line.cells[i + 1..].iter().find(|c| numeric_like(&c.text)) {
-                    return Some(FundDraft { raw_item: line.cells[*i].text.clone(), item: item.clone(), amount: Some(v.text.clone()), at: at(*i), ..Default::default() });
-                }
-            }
-            None
+            // the amount belongs to the cell just left of it: a label, or a
+            // label OCR garbled (named later by its place in the block)
+            let k = line.cells.iter().rposition(|c| numeric_like(&c.text))?;
+            let j = k.checked_sub(1)?;
+            let item = labelled.iter().find(|(i, _)| *i == j).map(|(_, item)| item.clone()).unwrap_or_default();
+            Some(FundDraft { raw_item: line.cells[j].text.clone(), item, amount: Some(line.cells[k].text.clone()), at: at(j), ..Default::default() })
         }
         FormKind::SelfEvaluation => {
             let (i, item) = labelled[0].clone();
@@ -103,6 +104,33 @@ pub fn clear_subrow_marks(f: &mut govtab_model::FormDraft) {
                     *cell = None;
                 }
             }
+        }
+    }
+}
+
+/// Rows whose label OCR garbled: named by their place between the rows
+/// read, when exactly one name of the block's order fits (repair + flag).
+pub fn name_unread_rows(f: &mut govtab_model::FormDraft, m: &Matcher) {
+    let order = &m.vocab.fund_order;
+    let pos = |item: &str| order.iter().position(|o| o == item);
+    for i in 0..f.funds.len() {
+        if !f.funds[i].item.is_empty() {
+            continue;
+        }
+        let before = (0..i).rev().find_map(|k| pos(&f.funds[k].item));
+        let after = (i + 1..f.funds.len()).find_map(|k| pos(&f.funds[k].item));
+        let lo = before.map(|b| b + 1).unwrap_or(0);
+        let hi = after.unwrap_or(order.len());
+        let used: Vec<&str> = f.funds.iter().map(|x| x.item.as_str()).collect();
+        // 年度资金总额 and 年度资金申请总额 are alternatives: skip the one not used
+        let fits: Vec<&String> = order[lo.min(hi)..hi].iter().filter(|o| !used.contains(&o.as_str()) && !(o.starts_with("年度资金") && used.iter().any(|u| u.starts_with("年度资金")))).collect();
+        let path = format!("funds[{i}].item");
+        if let [name] = fits[..] {
+            f.repairs.push(govtab_model::Repair::new(&path, crate::STAGE, &f.funds[i].raw_item, name, "row label unreadable; named by its place in the funds block"));
+            f.flags.push(govtab_model::Flag::new(&path, crate::STAGE, format!("label '{}' unreadable; taken as {name}", f.funds[i].raw_item)));
+            f.funds[i].item = name.clone();
+        } else {
+            f.flags.push(govtab_model::Flag::new(format!("funds[{i}]"), crate::STAGE, format!("row label '{}' unreadable", f.funds[i].raw_item)));
         }
     }
 }

@@ -23,7 +23,8 @@ fn is_actual_label(t: &str) -> bool {
 /// A fragment of the vertical goal label (年度 / 总体 / 目标 / 年度总体目标),
 /// possibly garbled (平度, 丰度).
 pub fn is_label_fragment(t: &str) -> bool {
-    let n = normalize(t);
+    // OCR noise inside the vertical label ("度年fos体目标") is ignored
+    let n: String = normalize(t).chars().filter(|c| !c.is_ascii_alphanumeric()).collect();
     let len = n.chars().count();
     if len == 0 || len > 6 {
         return false;

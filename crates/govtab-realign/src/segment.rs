@@ -237,6 +237,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
     header::apply_fields(&mut f);
     header::fix_merged_project_row(&mut f, lines, m);
     funds::clear_subrow_marks(&mut f);
+    funds::name_unread_rows(&mut f, m);
     f
 }
 

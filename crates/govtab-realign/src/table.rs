@@ -9,7 +9,7 @@
 //! 偏差原因 text. Surplus text cells before the 三级 name are category cells
 //! OCR garbled beyond recognition (kept for `match`, flagged).
 
-use govtab_match::{normalize, squeeze_cjk_spaces, CatMatch, Level, Matcher};
+use govtab_match::{normalize, squeeze_cjk_spaces, trim_junk, CatMatch, Level, Matcher};
 use govtab_model::{Flag, FormDraft, FormKind, IndicatorDraft, Provenance, Repair};
 
 use crate::cells::{kind_of, starts_with_comparator, Kind};
@@ -23,7 +23,7 @@ pub fn is_indicator_header(line: &SrcLine, m: &Matcher) -> bool {
 
 /// `评分等级 | 优` → `优`.
 pub fn grade_of(line: &SrcLine, m: &Matcher) -> Option<String> {
-    let i = line.cells.iter().position(|c| m.vocab.grade_labels.iter().any(|g| *g == normalize(&c.text)))?;
+    let i = line.cells.iter().position(|c| m.vocab.grade_labels.iter().any(|g| g == trim_junk(&normalize(&c.text))))?;
     line.cells.get(i + 1).map(|c| c.text.clone())
 }
 
@@ -95,7 +95,7 @@ impl TableParser {
         let at = Provenance { page: line.page, line: line.no, col: 0 };
 
         // totals row: 总分 label, or bare numbers under the table
-        let has_total_label = toks.iter().any(|t| m.vocab.total_labels.iter().any(|l| *l == normalize(&t.text)));
+        let has_total_label = toks.iter().any(|t| m.vocab.total_labels.iter().any(|l| l == trim_junk(&normalize(&t.text))));
         let nums: Vec<&Tok> = toks.iter().filter(|t| matches!(t.kind, Kind::Num(_))).collect();
         let contentless = toks.iter().all(|t| matches!(t.kind, Kind::Num(_) | Kind::Junk | Kind::Block) || (t.text.chars().count() <= 1));
         if has_total_label || (self.kind == FormKind::SelfEvaluation && contentless && !nums.is_empty() && nums.len() <= 2 && !self.rows.is_empty()) {
