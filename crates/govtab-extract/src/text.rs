@@ -91,7 +91,7 @@ pub fn extract_text(name: &str, path: &str, bytes: &[u8]) -> Result<Document, Ex
         path: path.to_string(),
         source: SourceKind::TextDump,
         encoding: Some(encoding.to_string()),
-        pages: vec![Page { number: 1, has_text: true, width: None, height: None, lines }],
+        pages: vec![Page { number: 1, has_text: true, ocr: false, width: None, height: None, lines }],
         problems: Vec::new(),
         repairs,
     })

@@ -173,7 +173,7 @@ mod tests {
 
     fn form(rows: &[(Option<&str>, Option<&str>, bool)]) -> FormDraft {
         FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
             year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
             indicators: rows
                 .iter()

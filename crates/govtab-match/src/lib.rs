@@ -217,10 +217,12 @@ pub fn trim_junk(t: &str) -> &str {
 pub fn match_forms(mut set: FormSet, vocab: &Vocabulary) -> FormSet {
     let matcher = Matcher::new(vocab);
     let names = level3::Level3Index::new(&vocab.level3);
+    let convention = values::comparator_convention(&set.forms, vocab);
     for form in &mut set.forms {
         resolve_categories(form, &matcher);
         level3::repair_level3(form, &names);
-        values::repair_values(form, vocab);
+        values::repair_values(form, vocab, convention);
+        values::flag_damage(form, vocab);
     }
     set.stage = "match".into();
     set

@@ -50,12 +50,12 @@ fn comparator_for<'v>(v: &'v Vocabulary, prefix: &str) -> Option<&'v str> {
     v.comparator_misreads.iter().find(|[_, mis]| mis.contains(c)).map(|[canon, _]| canon.as_str())
 }
 
-/// Repair and flag the target/actual values of a form.
-pub fn repair_values(form: &mut FormDraft, v: &Vocabulary) {
-    // the form's comparator convention: single glyphs (≥) or ASCII (>=)
+/// How a document prints comparators: (single glyphs ≥/≤ or their
+/// misreads, ASCII >=/<=), counted over all its forms.
+pub fn comparator_convention(forms: &[FormDraft], v: &Vocabulary) -> (usize, usize) {
     let mut glyph_ge = 0;
     let mut ascii = 0;
-    for ind in &form.indicators {
+    for ind in forms.iter().flat_map(|f| &f.indicators) {
         for t in [&ind.target, &ind.actual].into_iter().flatten() {
             if let Some(sh) = shape(t) {
                 let p = normalize(&sh.prefix);
@@ -67,6 +67,13 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary) {
             }
         }
     }
+    (glyph_ge, ascii)
+}
+
+/// Repair and flag the target/actual values of a form; `convention` is the
+/// document's [`comparator_convention`].
+pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, usize)) {
+    let (glyph_ge, ascii) = convention;
     let conf = Confusables::builtin();
     let n = form.indicators.len();
     for i in 0..n {
@@ -81,13 +88,30 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary) {
             }
             let path = format!("indicators[{i}].{field}");
             let mut prefix = sh.prefix.clone();
+            let mut sh = sh;
+            // ≥ read as "2": "2 500.00(人次)", or a percent over 100 ("295%")
+            if prefix.is_empty() && field == "target" && glyph_ge > 0 && ascii == 0 && form.ocr {
+                let rest = text.trim().strip_prefix('2').map(str::trim_start);
+                let spaced = text.trim().starts_with("2 ") && rest.map(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(false);
+                let over = sh.suffix.starts_with('%') && sh.number.starts_with('2') && sh.number.parse::<f64>().map(|x| x > 100.0).unwrap_or(false) && sh.number[1..].parse::<f64>().map(|x| x <= 100.0).unwrap_or(false);
+                if spaced || over {
+                    if let Some(s2) = rest.and_then(shape) {
+                        sh = s2;
+                        prefix = "2".into();
+                    }
+                }
+            }
             let mut why: Vec<String> = Vec::new();
             let mut doubt: Vec<String> = Vec::new();
             // comparator
-            if let Some(c) = comparator_for(v, &prefix) {
+            if prefix == "2" {
+                why.push("'2' before the number is a misread ≥".into());
+                doubt.push("'2' read as ≥".into());
+                prefix = "≥".into();
+            } else if let Some(c) = comparator_for(v, &prefix) {
                 why.push(format!("'{prefix}' is a misread {c}"));
                 prefix = c.to_string();
-            } else if prefix == ">" && ascii == 0 && glyph_ge > 0 {
+            } else if prefix == ">" && ascii == 0 && glyph_ge > 0 && form.ocr {
                 why.push("'>' in a form that prints ≥ as one glyph: read as ≥".into());
                 doubt.push("'>' may be a misread '≥'".into());
                 prefix = "≥".into();
@@ -122,6 +146,16 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary) {
                     None => {}
                 }
             }
+            // target and actual of one row measure the same thing
+            if field == "target" {
+                if let Some(o) = other.as_deref().and_then(shape) {
+                    let (a, b) = (unit_of(&suffix).to_string(), unit_of(&o.suffix).to_string());
+                    if !a.is_empty() && !b.is_empty() && a != b && is_unit(v, &a) && is_unit(v, &b) && o.prefix.chars().count() <= 2 {
+                        doubt.push(format!("unit '{a}' differs from the actual value's '{b}'"));
+                        form.flags.push(Flag::new(format!("indicators[{i}].actual"), STAGE, format!("unit '{b}' differs from the target's '{a}'")));
+                    }
+                }
+            }
             let rebuilt = format!("{prefix}{}{suffix}", sh.number);
             if !why.is_empty() && rebuilt != text {
                 form.repairs.push(Repair::new(&path, STAGE, &text, &rebuilt, why.join("; ")));
@@ -142,7 +176,7 @@ mod tests {
 
     fn form(values: &[(&str, &str)]) -> FormDraft {
         FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
             year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
             indicators: values.iter().map(|(t, a)| IndicatorDraft { target: Some(t.to_string()), actual: Some(a.to_string()), ..Default::default() }).collect(),
             total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
@@ -153,7 +187,9 @@ mod tests {
     fn misread_comparators_and_units_are_repaired() {
         let v = Vocabulary::builtin();
         let mut f = form(&[("之 200.00(份)", "359.00(份)"), (">95.00(%)", "98.00(%)"), ("之 90(%0)", "92(%)"), ("入 15.00(分钟)", "10.00(分钟)")]);
-        repair_values(&mut f, &v);
+        f.ocr = true;
+        let conv = comparator_convention(std::slice::from_ref(&f), &v);
+        repair_values(&mut f, &v, conv);
         let t: Vec<&str> = f.indicators.iter().map(|i| i.target.as_deref().unwrap_or("")).collect();
         assert_eq!(t, ["≥200.00(份)", "≥95.00(%)", "≥90(%)", "≤15.00(分钟)"]);
         // '>' read as ≥ is a guess from the form's convention: flagged
@@ -165,7 +201,8 @@ mod tests {
     fn ascii_forms_keep_their_greater_than() {
         let v = Vocabulary::builtin();
         let mut f = form(&[(">=90%", "95%"), (">600个", "700个")]);
-        repair_values(&mut f, &v);
+        let conv = comparator_convention(std::slice::from_ref(&f), &v);
+        repair_values(&mut f, &v, conv);
         assert_eq!(f.indicators[1].target.as_deref(), Some(">600个"));
         assert!(f.repairs.is_empty());
     }
@@ -175,7 +212,78 @@ mod tests {
         let v = Vocabulary::builtin();
         let mut f = form(&[("≥3.00(4)", "")]);
         f.indicators[0].actual = None;
-        repair_values(&mut f, &v);
+        repair_values(&mut f, &v, (1, 0));
         assert!(f.flags.iter().any(|x| x.field == "indicators[0].target"));
+    }
+}
+
+/// Signs that OCR or a missed table rule damaged a row's text: two rows'
+/// values run together ("到位可控"), a value or a total inside a 三级 name,
+/// Latin noise after a Chinese name ("…后勤保eed fi FA", trimmed). Each
+/// is flagged; the noise tail is also cut (a repair).
+pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
+    let quals: Vec<String> = v.qualitative_values.iter().map(|q| normalize(q)).collect();
+    let is_qual = |s: &str| quals.iter().any(|q| q == s);
+    let two_quals = |t: &str| {
+        let n = normalize(t);
+        if is_qual(&n) {
+            return false;
+        }
+        let chars: Vec<char> = n.chars().collect();
+        (1..chars.len()).any(|k| is_qual(&chars[..k].iter().collect::<String>()) && is_qual(&chars[k..].iter().collect::<String>()))
+    };
+    for i in 0..form.indicators.len() {
+        let row = format!("indicators[{i}]");
+        let ind = &form.indicators[i];
+        let mut doubts: Vec<String> = Vec::new();
+        for t in [&ind.target, &ind.actual].into_iter().flatten() {
+            if two_quals(t) {
+                doubts.push(format!("'{t}' looks like two rows' values run together (a table rule was not read)"));
+            }
+        }
+        if let Some(l3) = ind.level3.clone() {
+            let n = normalize(&l3);
+            if n.contains("总分") || n.contains('%') || n.contains('≥') || n.contains(">=") {
+                doubts.push(format!("三级 name '{l3}' holds a value or a total: cells of two rows run together"));
+            }
+            // Latin noise after a Chinese name
+            let trimmed = l3.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ' || c == '.' || c == '\'');
+            let cut = l3.len() - trimmed.len();
+            if cut > 0 && trimmed.chars().last().map(crate::is_cjk).unwrap_or(false) && l3[trimmed.len()..].chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 {
+                let path = format!("indicators[{i}].level3");
+                form.repairs.push(Repair::new(&path, STAGE, &l3, trimmed, "Latin OCR noise after the name cut"));
+                form.flags.push(Flag::new(&path, STAGE, "OCR noise at the end of the name; the name may be cut short"));
+                form.indicators[i].level3 = Some(trimmed.to_string());
+            }
+        }
+        if !doubts.is_empty() {
+            form.flags.push(Flag::new(row, STAGE, doubts.join("; ")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod damage_tests {
+    use super::*;
+    use govtab_model::{FormKind, IndicatorDraft};
+
+    #[test]
+    fn run_together_rows_and_noise_are_flagged() {
+        let v = Vocabulary::builtin();
+        let mut f = FormDraft {
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
+            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
+            indicators: vec![
+                IndicatorDraft { level3: Some("工作落实度项目质量可控性".into()), target: Some("到位可控".into()), ..Default::default() },
+                IndicatorDraft { level3: Some("疫情专班的后勤保eed fi FA".into()), target: Some("充分".into()), ..Default::default() },
+                IndicatorDraft { level3: Some("合作交流渠道".into()), target: Some("拓宽".into()), ..Default::default() },
+            ],
+            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
+        };
+        flag_damage(&mut f, &v);
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0]"));
+        assert_eq!(f.indicators[1].level3.as_deref(), Some("疫情专班的后勤保"));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[1].level3"));
+        assert!(!f.flags.iter().any(|x| x.field.starts_with("indicators[2]")));
     }
 }

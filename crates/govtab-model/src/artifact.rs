@@ -93,6 +93,10 @@ pub struct Page {
     pub number: u32,
     /// False when the page has no text layer at all (an image-only scan).
     pub has_text: bool,
+    /// True when the text layer was made by OCR (an invisible layer over a
+    /// scan): its glyphs may be misread, so later stages doubt more.
+    #[serde(default)]
+    pub ocr: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +224,9 @@ pub struct FormDraft {
     pub layout: String,
     pub title: String,
     pub pages: Vec<u32>,
+    /// Some page of the form has an OCR text layer.
+    #[serde(default)]
+    pub ocr: bool,
     /// First and last input line of the form (text dumps) for `explain`.
     pub first_line: u32,
     pub last_line: u32,

@@ -16,6 +16,8 @@ pub struct SrcLine {
     pub page: u32,
     pub no: u32,
     pub layout: LineLayout,
+    /// The page's text layer is OCR output.
+    pub ocr: bool,
     /// Non-empty cells only, in order, with their original column.
     pub cells: Vec<SrcCell>,
 }
@@ -96,7 +98,7 @@ pub fn clean_document(doc: &Document) -> Vec<SrcLine> {
                     (!t.is_empty()).then_some(SrcCell { text: t, col: c.col })
                 })
                 .collect();
-            out.push(SrcLine { page: page.number, no: line.no, layout: line.layout, cells });
+            out.push(SrcLine { page: page.number, no: line.no, layout: line.layout, ocr: page.ocr, cells });
         }
     }
     out

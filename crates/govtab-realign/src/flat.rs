@@ -363,6 +363,7 @@ mod tests {
         SrcLine {
             page: 1,
             no: 1,
+            ocr: false,
             layout: LineLayout::Spaced,
             cells: text.split(' ').filter(|w| !w.is_empty()).enumerate().map(|(i, w)| SrcCell { text: w.to_string(), col: i as u32 }).collect(),
         }
@@ -382,7 +383,7 @@ mod tests {
         );
         assert!(is_flattened(&line, &m));
         let mut f = FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
             year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![],
             total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
         };

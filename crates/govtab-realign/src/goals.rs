@@ -171,7 +171,7 @@ mod interleave_tests {
     use govtab_model::{LineLayout, Vocabulary};
 
     fn line(cells: &[(&str, u32)]) -> SrcLine {
-        SrcLine { page: 1, no: 1, layout: LineLayout::Tabbed, cells: cells.iter().map(|(t, c)| SrcCell { text: t.to_string(), col: *c }).collect() }
+        SrcLine { page: 1, no: 1, layout: LineLayout::Tabbed, ocr: false, cells: cells.iter().map(|(t, c)| SrcCell { text: t.to_string(), col: *c }).collect() }
     }
 
     #[test]
@@ -182,7 +182,7 @@ mod interleave_tests {
         gp.header(&line(&[("年度", 0), ("预期目标", 2), ("实", 6), ("际完成情况", 7)]), &m);
         gp.text(&line(&[("总体 目标", 0), ("平度 形成合力,全面落实各项措施,确保 总体 物资供应充足。", 1), ("充足。 全面落实 各项措施", 6), ("形成合力, 确保", 7)]), &m);
         let mut f = FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0,
+            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
             year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![],
             total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
         };

@@ -135,6 +135,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
         layout: layout.clone(),
         title: seg.title.clone(),
         pages: Vec::new(),
+        ocr: lines.iter().any(|l| l.ocr),
         first_line: lines.first().map(|l| l.no).unwrap_or(0),
         last_line: lines.last().map(|l| l.no).unwrap_or(0),
         year: find_year(lines),
@@ -248,7 +249,7 @@ mod tests {
     use crate::clean::SrcCell;
 
     fn line(cells: &[&str]) -> SrcLine {
-        SrcLine { page: 1, no: 1, layout: LineLayout::Tabbed, cells: cells.iter().enumerate().map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect() }
+        SrcLine { page: 1, no: 1, layout: LineLayout::Tabbed, ocr: false, cells: cells.iter().enumerate().map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect() }
     }
 
     #[test]

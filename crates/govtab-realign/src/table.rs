@@ -432,6 +432,7 @@ mod tests {
         SrcLine {
             page: 1,
             no: 1,
+            ocr: false,
             layout: LineLayout::Tabbed,
             cells: cells.iter().enumerate().filter(|(_, t)| !t.is_empty()).map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect(),
         }
@@ -445,7 +446,7 @@ mod tests {
             tp.feed(&line(l), &m);
         }
         let mut f = FormDraft {
-            form: 1, kind, layout: "standard".into(), title: String::new(), pages: vec![], first_line: 0, last_line: 0, year: None, unit: None,
+            form: 1, kind, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0, year: None, unit: None,
             fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![], total_weight: None, total_score: None,
             grade: None, matches: vec![], repairs: vec![], flags: vec![],
         };

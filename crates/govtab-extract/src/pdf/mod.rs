@@ -46,7 +46,7 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
     let mut tally = repair::Tally::default();
     for info in &prepared.pages {
         let n = info.number;
-        let mut page = Page { number: n, has_text: false, width: info.width, height: info.height, lines: Vec::new() };
+        let mut page = Page { number: n, has_text: false, ocr: false, width: info.width, height: info.height, lines: Vec::new() };
         let problem = |message: String| Problem { page: Some(n), stage: "extract".into(), message };
         if let Some(e) = &info.error {
             problems.push(problem(e.clone()));
@@ -89,6 +89,7 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
         }
         let height = page.height.unwrap_or(ink.height);
         let ocr = info.is_ocr();
+        page.ocr = ocr;
         if ocr && ink.rules.is_empty() {
             scan_rules(&prepared.doc, info, &mut ink);
         }
