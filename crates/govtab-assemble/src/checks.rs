@@ -296,6 +296,30 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
     }
 }
 
+/// A part of 年度资金总额 left blank (OCR lost a lone "0") when the parts
+/// read already add up to the total: amounts are never negative, so the
+/// blank is 0 — forced by the arithmetic, logged as a repair.
+fn fill_forced_zero_parts(r: &mut Record) {
+    let Some(total) = total_row(r) else { return };
+    let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
+    for name in ["initial_budget", "annual_budget"] {
+        let Some(t) = get(r, &format!("funds[{total}].{name}")) else { continue };
+        let known: f64 = parts.iter().filter_map(|&k| get(r, &format!("funds[{k}].{name}"))).sum();
+        if !close(known, t, 0.011) {
+            continue;
+        }
+        for &k in &parts {
+            let path = format!("funds[{k}].{name}");
+            // only rows that print amounts at all (a value in another column)
+            let row_has_values = r.funds[k].initial_budget.is_some() || r.funds[k].annual_budget.is_some();
+            if get(r, &path).is_none() && row_has_values {
+                r.repairs.push(Repair::new(&path, STAGE, "", "0", format!("blank part of 年度资金总额: the other parts already sum to the total {}", crate::fmt_num(t))));
+                set(r, &path, 0.0);
+            }
+        }
+    }
+}
+
 pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
     // one unreadable 分值: the sum fixes it
     if r.kind == "self_evaluation" {
@@ -313,6 +337,7 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
             }
         }
     }
+    fill_forced_zero_parts(r);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells, score_failures, "score");
     let cells = fund_cells(r);
@@ -408,6 +433,25 @@ mod tests {
         assert!(r.repairs.is_empty());
         assert!(r.flags.iter().any(|f| f.field == "indicators[1].weight"));
         assert!(r.flags.iter().any(|f| f.field == "total_weight"));
+    }
+
+    #[test]
+    fn blank_parts_are_zero_when_the_rest_already_sums_to_the_total() {
+        let (mut r, raw) = record(&[("90", "90")], None);
+        let part = |item: &str, a: Option<f64>| Fund { item: item.into(), initial_budget: Some(0.0), annual_budget: a, ..Default::default() };
+        r.funds[0].initial_budget = Some(500.0);
+        r.funds[0].annual_budget = Some(400.0);
+        r.funds.push(Fund { item: "当年财政拨款".into(), initial_budget: Some(500.0), annual_budget: Some(400.0), ..Default::default() });
+        r.funds.push(part("上年结转资金", None));
+        r.funds.push(part("其他资金", None));
+        check(&mut r, &raw, &pairs());
+        assert_eq!(r.funds[2].annual_budget, Some(0.0));
+        assert_eq!(r.funds[3].annual_budget, Some(0.0));
+        // not forced when the parts read do not reach the total
+        r.funds[1].annual_budget = Some(300.0);
+        r.funds[2].annual_budget = None;
+        check(&mut r, &raw, &pairs());
+        assert_eq!(r.funds[2].annual_budget, None);
     }
 
     #[test]

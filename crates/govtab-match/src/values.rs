@@ -242,6 +242,13 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
             }
         }
         if let Some(l3) = ind.level3.clone() {
+            // OCR specks read as punctuation at the ends of a name
+            let cut = l3.trim_start_matches(['”', '’', '。', '，', '、', '.', ',', ':', '：', ';', '；', '|', '\'', '"', '`']).trim_end_matches(['“', '‘', '，', '、', ':', '：', '|', '\'', '"', '`']);
+            if cut != l3 && !cut.is_empty() {
+                form.repairs.push(Repair::new(format!("indicators[{i}].level3"), STAGE, &l3, cut, "OCR specks at the ends of the name removed"));
+                form.indicators[i].level3 = Some(cut.to_string());
+            }
+            let l3 = form.indicators[i].level3.clone().unwrap_or_default();
             let n = normalize(&l3);
             if n.contains("总分") || n.contains('%') || n.contains('≥') || n.contains(">=") {
                 doubts.push(format!("三级 name '{l3}' holds a value or a total: cells of two rows run together"));

@@ -81,16 +81,31 @@ pub fn find_year(lines: &[SrcLine]) -> Option<i32> {
     None
 }
 
-/// Money unit printed in the form (`(元)` / `（万元）`).
-pub fn find_unit(lines: &[SrcLine]) -> Option<String> {
+/// Money unit printed in the form (`(元)` / `（万元）`). The bool is true
+/// when the unit was read from a damaged `(…)` after a money label.
+pub fn find_unit(lines: &[SrcLine]) -> Option<(String, bool)> {
     for l in lines {
         for c in &l.cells {
             let t = normalize(&c.text);
             if t.contains("(万元)") {
-                return Some("万元".into());
+                return Some(("万元".into(), false));
             }
             if t.contains("(元)") {
-                return Some("元".into());
+                return Some(("元".into(), false));
+            }
+        }
+    }
+    // "项目资金(it)", "项目总预算(Ov)": a money label with its unit garbled
+    for l in lines {
+        for c in &l.cells {
+            let t = normalize(&c.text);
+            let money_label = ["项目资金", "预算", "资金总额"].iter().any(|k| t.contains(k));
+            if let (true, Some(open)) = (money_label, t.find('(')) {
+                let inner: String = t[open + 1..].chars().take_while(|&ch| ch != ')').collect();
+                if !inner.is_empty() && inner.chars().count() <= 3 {
+                    let unit = if inner.contains('万') { "万元" } else { "元" };
+                    return Some((unit.into(), true));
+                }
             }
         }
     }
@@ -139,7 +154,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
         first_line: lines.first().map(|l| l.no).unwrap_or(0),
         last_line: lines.last().map(|l| l.no).unwrap_or(0),
         year: find_year(lines),
-        unit: find_unit(lines),
+        unit: None,
         fields: Vec::new(),
         funds: Vec::new(),
         goal_expected: None,
@@ -152,6 +167,15 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
         repairs: Vec::new(),
         flags: Vec::new(),
     };
+    match find_unit(lines) {
+        Some((u, false)) => f.unit = Some(u),
+        Some((u, true)) => {
+            f.repairs.push(Repair::new("unit", STAGE, "", &u, "money unit read from a damaged (…) after a money label"));
+            f.flags.push(govtab_model::Flag::new("unit", STAGE, "unit label damaged; 元 unless 万 is visible"));
+            f.unit = Some(u);
+        }
+        None => {}
+    }
     if seg.kind.is_none() {
         f.repairs.push(Repair::new("kind", STAGE, "", kind.as_str(), "damaged title; kind inferred from the form's columns"));
     }
