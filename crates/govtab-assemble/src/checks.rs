@@ -234,7 +234,8 @@ fn fund_failures(r: &Record) -> Vec<(Vec<String>, String)> {
     for name in ["initial_budget", "annual_budget", "executed", "amount"] {
         let Some(t) = get(r, &format!("funds[{total}].{name}")) else { continue };
         let vals: Vec<Option<f64>> = parts.iter().map(|&k| get(r, &format!("funds[{k}].{name}"))).collect();
-        if vals.iter().all(|v| v.is_none()) {
+        // no breakdown given (blank or all zero): nothing to check
+        if vals.iter().all(|v| v.map(|x| x == 0.0).unwrap_or(true)) {
             continue;
         }
         let sum: f64 = vals.iter().map(|v| v.unwrap_or(0.0)).sum();

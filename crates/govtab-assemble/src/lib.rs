@@ -128,10 +128,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         repairs,
         flags,
     };
-    for (field, missing) in [("project", record.project.is_none()), ("year", record.year.is_none())] {
-        if missing {
-            record.flags.push(Flag::new(field, STAGE, "not found on the form"));
-        }
+    // a form always names its project; a year may simply not be printed
+    if record.project.is_none() {
+        record.flags.push(Flag::new("project", STAGE, "not found on the form"));
     }
     let raw = raw_cells(f);
     checks::check(&mut record, &raw, &vocab.digit_pairs());

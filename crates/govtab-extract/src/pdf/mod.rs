@@ -138,6 +138,12 @@ fn scan_rules(doc: &lopdf::Document, info: &prepare::PageInfo, ink: &mut collect
     let Some(img) = raster::decode(doc, id) else { return };
     if let Some((rules, frame)) = raster::rules(&img, w, h) {
         frame.glyphs(&mut ink.glyphs);
+        if std::env::var_os("GOVTAB_DEBUG_RULES").is_some() {
+            eprintln!("page {} image {}x{}", info.number, img.w, img.h);
+            for r in &rules {
+                eprintln!("  {} at {:.1} {:.1}..{:.1}", if r.horizontal { "H" } else { "V" }, r.at, r.lo, r.hi);
+            }
+        }
         ink.rules = rules;
     }
 }
