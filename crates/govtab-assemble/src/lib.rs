@@ -134,6 +134,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     }
     let raw = raw_cells(f);
     checks::check(&mut record, &raw, &vocab.digit_pairs());
+    if f.ocr {
+        flag_damaged_form(&mut record);
+    }
     dedup_flags(&mut record.flags);
     record
 }
@@ -187,6 +190,31 @@ fn fund(d: &FundDraft, i: usize, repairs: &mut Vec<Repair>, flags: &mut Vec<Flag
         execution_rate: num(&d.execution_rate, &p("execution_rate"), repairs, flags),
         score: num(&d.score, &p("score"), repairs, flags),
         amount: num(&d.amount, &p("amount"), repairs, flags),
+    }
+}
+
+/// Share of an OCR'd form's indicator rows that carry a doubt, above which
+/// the whole form is sent for review.
+pub const FORM_DAMAGE_THRESHOLD: f64 = 0.65;
+
+/// An OCR'd form most of whose rows are doubtful is flagged as a whole (`*`):
+/// row-by-row flags would leave its unflagged cells looking trustworthy when
+/// the scan is too damaged to trust any of them.
+fn flag_damaged_form(r: &mut Record) {
+    let n = r.indicators.len();
+    if n == 0 {
+        return;
+    }
+    let doubtful = (0..n)
+        .filter(|i| {
+            let row = format!("indicators[{i}]");
+            r.flags.iter().any(|f| f.field == row || f.field.starts_with(&format!("{row}.")))
+        })
+        .count();
+    let header_missing = [r.project.is_none(), r.department.is_none() && r.kind == "self_evaluation"].iter().filter(|x| **x).count();
+    let share = doubtful as f64 / n as f64;
+    if share >= FORM_DAMAGE_THRESHOLD || (header_missing > 0 && share >= FORM_DAMAGE_THRESHOLD / 2.0) {
+        r.flags.push(Flag::new("*", STAGE, format!("scan badly damaged: {doubtful} of {n} indicator rows doubtful; review the whole form")));
     }
 }
 

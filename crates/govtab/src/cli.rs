@@ -21,6 +21,8 @@ Examples:
   govtab run inbox/ --out out/ --keep-artifacts
   govtab stage realign --in out/artifacts/a.txt/1-extract.json --out realigned.json
   govtab explain a.txt --form 2               what each stage did to form 2 of a.txt
+  govtab run --manifest files.txt --shard 0/3 --out out/shard-0
+  govtab merge out/shard-*/ --out final/      join the shards of one batch
 
 Exit status:
   0  every input converted without problems
@@ -32,6 +34,9 @@ Run `govtab help run` for the output files.";
 
 const RUN_AFTER_SHORT: &str = "\
 Example: govtab run samples/ --out out/
+Large batches: --jobs N worker processes, --timeout 60s and --max-memory 2GiB
+per document; rerun into the same --out to resume; --manifest/--shard K/N and
+`govtab merge` to split a batch across machines.
 Exit status: 0 all converted, 1 fatal, 2 usage error, 3 partial (see errors.csv).
 Use --help for the output files and their columns.";
 
@@ -39,6 +44,27 @@ const RUN_AFTER_LONG: &str = "\
 Examples:
   govtab run samples/ --out out/
   govtab run scans/2023/*.pdf dumps/ --out out/ --jobs 2 --keep-artifacts
+  govtab run --manifest files.txt --out out/ --timeout 2m --max-memory 4GiB
+  govtab run --manifest files.txt --shard 0/3 --out out/shard-0   (then merge)
+
+Isolation and resuming:
+  Each document is converted in a worker process (--jobs of them). A
+  document that runs past --timeout or needs more than --max-memory, or
+  whose worker crashes, costs only itself: the worker is replaced and the
+  document gets one errors.csv row, stage \"worker\", with the reason
+  (timed out, out of memory, crashed with signal N).
+  Every finished document is stored in DIR/parts/<key>.json (written to a
+  temporary file, then renamed) and listed in the DIR/state journal. After an
+  interruption (Ctrl-C, kill -9, a lost machine) the same command continues
+  where it stopped; the tables are rebuilt from the parts at the end, in input
+  order, byte for byte what an uninterrupted run writes. A part is reused only
+  for the same file (path, size, modification time), the same govtab binary
+  and the same options.
+
+Sharding:
+  --shard K/N keeps the inputs whose path (as listed) hashes (FNV-1a) to K
+  mod N, so N machines with the same manifest split it without talking to each
+  other. `govtab merge DIR...` joins the shards; see docs/scale-out.md.
 
 Inputs:
   Each INPUT is a file or a directory. Directories are walked recursively in
@@ -48,7 +74,7 @@ Inputs:
   UTF-8, UTF-16 (with BOM) or GBK/GB18030 and PDFs are read; anything else is
   reported in errors.csv.
 
-Output files (in --out DIR, overwritten on each run):
+Output files (in --out DIR, rebuilt on each run):
   records.jsonl   one JSON record per form (schema: shared/schema/records.md),
                   in input order, then form order
   projects.csv    one row per form: doc, form, pages (\"1;2\"), kind, year,
@@ -70,6 +96,9 @@ Output files (in --out DIR, overwritten on each run):
   artifacts/<doc>/{1-extract,2-realign,3-match,4-assemble}.json
                   with --keep-artifacts: each stage's output, replayable with
                   `govtab stage`
+  parts/, state, index.jsonl
+                  the per-document results, the journal of finished
+                  documents, and the list of inputs (read by `govtab merge`)
 
   `row` is 0-based, the index used in field paths (funds[0].executed,
   indicators[3].target). `flagged` is true when a flag names the row, one of
@@ -138,6 +167,11 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Learn vocabulary from a dump (`govtab vocab build`).
     Vocab(VocabCmd),
+    /// Combine the outputs of `govtab run --shard K/N` into one.
+    Merge(MergeArgs),
+    /// Internal: the worker process of `govtab run`.
+    #[command(hide = true)]
+    Worker(WorkerArgs),
 }
 
 /// The vocabulary files the pipeline reads besides its built-in one.
@@ -204,17 +238,78 @@ pub struct VocabBuildArgs {
 #[command(after_help = RUN_AFTER_SHORT, after_long_help = RUN_AFTER_LONG)]
 pub struct RunArgs {
     /// Input files or directories (directories are walked recursively).
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "manifest", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output directory (created if missing).
+    /// Also read input paths from FILE, one per line (blank lines and lines
+    /// starting with '#' are skipped); they come after any INPUT.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Output directory (created if missing). Rerunning into the same DIR
+    /// resumes: documents already converted there are not converted again.
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
-    /// Documents converted in parallel [default: number of cores].
+    /// Documents converted in parallel, one worker process each [default: number of cores].
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Convert only shard K of N (K = 0..N-1): the inputs whose path hashes
+    /// to K. Run every shard, then `govtab merge` their DIRs.
+    #[arg(long, value_name = "K/N", value_parser = crate::batch::parse_shard)]
+    pub shard: Option<crate::batch::Shard>,
+    /// Time allowed per document (e.g. 60s, 2m, 500ms); a worker still busy
+    /// after it is killed and the document goes to errors.csv.
+    #[arg(long, value_name = "TIME", default_value = "60s", value_parser = crate::batch::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Address-space cap per worker process (e.g. 2GiB, 512MiB; `none` for
+    /// no cap). A document that needs more goes to errors.csv as out of memory.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = crate::batch::parse_size)]
+    pub max_memory: crate::batch::MemoryCap,
+    /// Convert on threads of this process instead of worker processes: no
+    /// timeout, no memory cap, and a crash (not a panic) ends the run.
+    #[arg(long)]
+    pub in_process: bool,
     /// Also write each document's stage artifacts to DIR/artifacts/<doc>/.
     #[arg(long)]
     pub keep_artifacts: bool,
+    #[command(flatten)]
+    pub vocab: VocabFiles,
+}
+
+const MERGE_AFTER: &str = "\
+Example (3 shards, then one merged result):
+  govtab run --manifest files.txt --shard 0/3 --out out/shard-0
+  govtab run --manifest files.txt --shard 1/3 --out out/shard-1
+  govtab run --manifest files.txt --shard 2/3 --out out/shard-2
+  govtab merge out/shard-*/ --out final/
+
+Reads each shard's DIR/index.jsonl and DIR/parts/, and writes the same
+records.jsonl and CSV tables (byte for byte) as one `govtab run` over the
+whole manifest. Every shard of the same run must be given, each once.
+
+Exit status: 0 every input converted, 1 fatal (a shard missing or
+unfinished, shards of different runs, unreadable part), 2 usage error,
+3 partial (some inputs in errors.csv).";
+
+#[derive(Debug, Args)]
+#[command(after_help = MERGE_AFTER)]
+pub struct MergeArgs {
+    /// The output directories of the shard runs (`govtab run --shard K/N --out DIR`).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Directory for the merged records.jsonl and CSV tables.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The worker process `govtab run` starts (internal): reads one job per
+/// line on stdin, writes one result per line on stdout.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Address-space cap in bytes (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub max_memory: u64,
+    /// Exit when the parent process is no longer this one.
+    #[arg(long)]
+    pub parent_pid: Option<u32>,
     #[command(flatten)]
     pub vocab: VocabFiles,
 }

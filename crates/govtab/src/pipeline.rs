@@ -66,6 +66,8 @@ pub struct Trace {
     pub matched: Option<FormSet>,
     pub records: Option<RecordSet>,
     pub problems: Vec<Problem>,
+    /// Pages of the extracted document (0 until a document is read).
+    pub pages: usize,
 }
 
 impl Trace {
@@ -161,6 +163,7 @@ fn advance(
             Start::Input(path) => {
                 stage.set("extract");
                 let doc = govtab_extract::extract_path(&path)?;
+                trace.pages = doc.pages.len();
                 if done(StageName::Extract) {
                     trace.add_problems(&doc.problems);
                     trace.document = Some(doc);
@@ -171,6 +174,7 @@ fn advance(
             // Each input artifact is put in the trace before its stage runs,
             // so that after a panic the trace still holds it (for replay).
             Start::Document(doc) => {
+                trace.pages = doc.pages.len();
                 trace.add_problems(&doc.problems);
                 stage.set("realign");
                 let set = govtab_realign::realign(trace.document.insert(doc), vocab);

@@ -172,6 +172,16 @@ pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright
         }
         up
     };
+    if let Ok(path) = std::env::var("GOVTAB_DEBUG_PGM") {
+        let mut buf = format!("P5 {w} {h} 255\n").into_bytes();
+        buf.extend(up.iter().map(|&d| if d { 0u8 } else { 255 }));
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::fs::write(format!("{path}-{n}.pgm"), buf);
+        let mut buf = format!("P5 {w} {h} 255\n").into_bytes();
+        buf.extend(&img.px[..w * h]);
+        let _ = std::fs::write(format!("{path}-{n}g.pgm"), buf);
+    }
     let frame = Upright { sx: w as f32 / page_w, sy: h as f32 / page_h, page_h, cx, cy, th, tv };
     let min_h = (w / 30).max(12);
     let min_v = (h / 60).max(12);
