@@ -172,15 +172,10 @@ mod tests {
     use govtab_model::{FormKind, IndicatorDraft, Vocabulary};
 
     fn form(rows: &[(Option<&str>, Option<&str>, bool)]) -> FormDraft {
-        FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
-            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
-            indicators: rows
+        FormDraft { indicators: rows
                 .iter()
                 .map(|(a, b, g)| IndicatorDraft { raw_level1: a.map(str::to_string), raw_level2: b.map(str::to_string), garbled_category: *g, ..Default::default() })
-                .collect(),
-            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
-        }
+                .collect(), ..FormDraft::new(1, FormKind::SelfEvaluation) }
     }
 
     fn names(f: &FormDraft) -> Vec<(String, String)> {

@@ -175,12 +175,7 @@ mod tests {
     use govtab_model::{FormKind, IndicatorDraft};
 
     fn form(values: &[(&str, &str)]) -> FormDraft {
-        FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
-            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
-            indicators: values.iter().map(|(t, a)| IndicatorDraft { target: Some(t.to_string()), actual: Some(a.to_string()), ..Default::default() }).collect(),
-            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
-        }
+        FormDraft { indicators: values.iter().map(|(t, a)| IndicatorDraft { target: Some(t.to_string()), actual: Some(a.to_string()), ..Default::default() }).collect(), ..FormDraft::new(1, FormKind::SelfEvaluation) }
     }
 
     #[test]
@@ -277,16 +272,11 @@ mod damage_tests {
     #[test]
     fn run_together_rows_and_noise_are_flagged() {
         let v = Vocabulary::builtin();
-        let mut f = FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
-            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None,
-            indicators: vec![
+        let mut f = FormDraft { indicators: vec![
                 IndicatorDraft { level3: Some("工作落实度项目质量可控性".into()), target: Some("到位可控".into()), ..Default::default() },
                 IndicatorDraft { level3: Some("疫情专班的后勤保eed fi FA".into()), target: Some("充分".into()), ..Default::default() },
                 IndicatorDraft { level3: Some("合作交流渠道".into()), target: Some("拓宽".into()), ..Default::default() },
-            ],
-            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
-        };
+            ], ..FormDraft::new(1, FormKind::SelfEvaluation) };
         flag_damage(&mut f, &v);
         assert!(f.flags.iter().any(|x| x.field == "indicators[0]"));
         assert_eq!(f.indicators[1].level3.as_deref(), Some("疫情专班的后勤保"));

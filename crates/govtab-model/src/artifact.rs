@@ -248,6 +248,35 @@ pub struct FormDraft {
     pub flags: Vec<Flag>,
 }
 
+impl FormDraft {
+    /// An empty form of `kind`, number `form` (fill the rest with `..`).
+    pub fn new(form: u32, kind: FormKind) -> Self {
+        FormDraft {
+            form,
+            kind,
+            layout: standard_layout(),
+            title: String::new(),
+            pages: Vec::new(),
+            ocr: false,
+            first_line: 0,
+            last_line: 0,
+            year: None,
+            unit: None,
+            fields: Vec::new(),
+            funds: Vec::new(),
+            goal_expected: None,
+            goal_actual: None,
+            indicators: Vec::new(),
+            total_weight: None,
+            total_score: None,
+            grade: None,
+            matches: Vec::new(),
+            repairs: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+}
+
 fn standard_layout() -> String {
     "standard".to_string()
 }

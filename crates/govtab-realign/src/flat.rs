@@ -382,11 +382,7 @@ mod tests {
              培训对口共建 >=2家 2家 10 10 单位数 数量指标 >=100人 100人 10 10 人才培训参训人数 质量指标 90% 10 >=90% 10 项目完成率 产出指标",
         );
         assert!(is_flattened(&line, &m));
-        let mut f = FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
-            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![],
-            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
-        };
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
         let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
         assert!(parse_flat(&line, &mut f, &mut tp, &m));
         tp.finish(&mut f);

@@ -181,11 +181,7 @@ mod interleave_tests {
         let mut gp = GoalParser::new(FormKind::SelfEvaluation);
         gp.header(&line(&[("年度", 0), ("预期目标", 2), ("实", 6), ("际完成情况", 7)]), &m);
         gp.text(&line(&[("总体 目标", 0), ("平度 形成合力,全面落实各项措施,确保 总体 物资供应充足。", 1), ("充足。 全面落实 各项措施", 6), ("形成合力, 确保", 7)]), &m);
-        let mut f = FormDraft {
-            form: 1, kind: FormKind::SelfEvaluation, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0,
-            year: None, unit: None, fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![],
-            total_weight: None, total_score: None, grade: None, matches: vec![], repairs: vec![], flags: vec![],
-        };
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
         gp.finish(&mut f);
         assert_eq!(f.goal_expected.as_deref(), Some("形成合力,全面落实各项措施,确保物资供应充足。"));
         assert_eq!(f.goal_actual, f.goal_expected);

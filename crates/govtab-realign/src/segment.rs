@@ -145,8 +145,6 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
     let kind = seg.kind.unwrap_or_else(|| infer_kind(lines));
     let layout = detect_family(lines, m);
     let mut f = FormDraft {
-        form: index,
-        kind,
         layout: layout.clone(),
         title: seg.title.clone(),
         pages: Vec::new(),
@@ -154,18 +152,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
         first_line: lines.first().map(|l| l.no).unwrap_or(0),
         last_line: lines.last().map(|l| l.no).unwrap_or(0),
         year: find_year(lines),
-        unit: None,
-        fields: Vec::new(),
-        funds: Vec::new(),
-        goal_expected: None,
-        goal_actual: None,
-        indicators: Vec::new(),
-        total_weight: None,
-        total_score: None,
-        grade: None,
-        matches: Vec::new(),
-        repairs: Vec::new(),
-        flags: Vec::new(),
+        ..FormDraft::new(index, kind)
     };
     match find_unit(lines) {
         Some((u, false)) => f.unit = Some(u),

@@ -445,11 +445,7 @@ mod tests {
         for l in lines {
             tp.feed(&line(l), &m);
         }
-        let mut f = FormDraft {
-            form: 1, kind, layout: "standard".into(), title: String::new(), pages: vec![], ocr: false, first_line: 0, last_line: 0, year: None, unit: None,
-            fields: vec![], funds: vec![], goal_expected: None, goal_actual: None, indicators: vec![], total_weight: None, total_score: None,
-            grade: None, matches: vec![], repairs: vec![], flags: vec![],
-        };
+        let mut f = FormDraft::new(1, kind);
         tp.finish(&mut f);
         f.indicators
     }
