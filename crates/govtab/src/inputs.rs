@@ -103,6 +103,20 @@ fn walk(dir: &Path, exclude: Option<&Path>, visited: &mut HashSet<PathBuf>, seen
     }
 }
 
+/// The paths listed in a manifest file: one per line, blank lines and lines
+/// starting with `#` skipped, surrounding whitespace trimmed (a trailing `\r`
+/// too).
+pub fn read_manifest(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read manifest {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(PathBuf::from)
+        .collect())
+}
+
 /// Names for each input's artifact directory: the document name, with `-2`,
 /// `-3`, ... when two inputs share a base name.
 pub fn artifact_dirs(inputs: &[Input]) -> Vec<String> {
@@ -142,6 +156,15 @@ mod tests {
         assert!(matches!(found.inputs[3], Input::Unreadable { .. }));
         assert_eq!(found.skipped_data.len(), 1);
         assert_eq!(found.duplicates, 1);
+    }
+
+    #[test]
+    fn manifests_skip_blank_and_comment_lines() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = tmp.path().join("files.txt");
+        std::fs::write(&m, "# archive\na.pdf\r\n\n  b/c.txt  \n").unwrap();
+        assert_eq!(read_manifest(&m).unwrap(), [PathBuf::from("a.pdf"), PathBuf::from("b/c.txt")]);
+        assert!(read_manifest(&tmp.path().join("missing")).is_err());
     }
 
     #[test]

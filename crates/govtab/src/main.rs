@@ -7,25 +7,31 @@
 //! | module           | holds |
 //! |------------------|-------|
 //! | `cli`            | clap definitions, help text, exit status constants |
-//! | `cmd::run`       | `govtab run`: parallel conversion, ordered writing, progress, summary |
+//! | `cmd::run`       | `govtab run`: inputs, shards, resuming, progress, tables from the parts, summary |
+//! | `cmd::merge`     | `govtab merge SHARD_DIR... --out DIR`: the shards of one batch joined |
+//! | `cmd::worker`    | `govtab worker` (hidden): the worker process, one document per stdin line |
+//! | `pool`           | worker processes (timeout, memory cap, crash → error row) or threads |
+//! | `batch`          | stable hashes, document keys, parts, the `state` journal, `index.jsonl` |
 //! | `cmd::stage`     | `govtab stage NAME --in --out`: one stage on one artifact |
 //! | `cmd::explain`   | `govtab explain FILE [--form N]`: what each stage did, per form |
 //! | `cmd::vocab`     | `govtab vocab build`: 三级指标 names learned from a dump |
 //! | `pipeline`       | one document through the stages; panic guard; error rows |
 //! | `inputs`         | INPUT arguments → files (recursive, sorted, hidden skipped) |
 //! | `artifact_io`    | reading/writing stage artifacts (JSON) with clear errors |
-//! | `output`         | records.jsonl and the CSV tables |
+//! | `output`         | records.jsonl and the CSV tables: rendered per document, concatenated |
 //! | `fieldpath`      | field paths of flags/repairs (`funds[0].executed`, `*`) |
 //!
 //! Exit status: 0 all converted, 1 fatal, 2 usage error (clap), 3 partial.
 
 mod artifact_io;
+mod batch;
 mod cli;
 mod cmd;
 mod fieldpath;
 mod inputs;
 mod output;
 mod pipeline;
+mod pool;
 
 use std::process::ExitCode;
 
@@ -40,6 +46,8 @@ fn main() -> ExitCode {
         Command::Stage(args) => cmd::stage::stage(args),
         Command::Explain(args) => cmd::explain::explain(args),
         Command::Vocab(args) => cmd::vocab::vocab(args),
+        Command::Merge(args) => cmd::merge::merge(args),
+        Command::Worker(args) => cmd::worker::worker(args),
     };
     match result {
         Ok(code) => code,
