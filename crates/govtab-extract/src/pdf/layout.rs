@@ -59,7 +59,21 @@ pub struct LayoutOptions {
 /// Lay out one page.
 pub fn layout(ink: &PageInk, opts: LayoutOptions) -> Vec<OutLine> {
     let glyphs = dedupe(ink.glyphs.clone());
-    let tables = find_tables(&ink.rules);
+    let mut tables = find_tables(&ink.rules);
+    // A scan may lose a rule between two rows: put back the ones the text
+    // shows, and read the grid again (splitting a merged cell can leave
+    // plain rows that show the next gap).
+    if opts.ocr {
+        let mut rules = ink.rules.clone();
+        for _ in 0..3 {
+            let extra: Vec<Rule> = tables.iter().flat_map(|t| missed_row_rules(t, &glyphs)).collect();
+            if extra.is_empty() {
+                break;
+            }
+            rules.extend(extra);
+            tables = find_tables(&rules);
+        }
+    }
     // Words made only of line-like glyphs (an OCR layer reads the drawn
     // borders as `|`, `一`, `—`, `]`).
     let mut linelike: std::collections::HashMap<u32, bool> = Default::default();
@@ -240,7 +254,7 @@ fn is_border_glyph(g: &Glyph) -> bool {
 
 /// A glyph an OCR layer makes of a rule: Some(true) for a horizontal one
 /// (`一 — - _ ~`), Some(false) for a vertical one (`| 丨 ] [ I l`).
-fn rule_glyph(g: &Glyph) -> Option<bool> {
+pub(super) fn rule_glyph(g: &Glyph) -> Option<bool> {
     match g.text.as_str() {
         "一" | "—" | "-" | "–" | "_" | "~" | "－" | "=" | "一一" | "ー" => Some(true),
         "|" | "｜" | "丨" | "]" | "[" | "I" | "l" | "¦" | "!" => Some(false),
@@ -445,6 +459,115 @@ impl Table {
     }
 }
 
+/// Gap (× font size) between the text lines of one cell, above which the
+/// lines may belong to two table rows whose rule the scan lost (the leading
+/// of wrapped text in a cell is well under it).
+const ROW_GAP: f32 = 0.6;
+
+/// Rules a scan lost between two table rows, found in the text: where
+/// several cells of one grid row each show a wide vertical gap between
+/// their text lines, at the same height, and no text of the row crosses
+/// that height, the row is two rows. Returns the missing rules (one per
+/// cell of the row, so that cells merged over several rows stay merged).
+fn missed_row_rules(t: &Table, glyphs: &[Glyph]) -> Vec<Rule> {
+    let nr = t.ys.len() - 1;
+    // Text line bodies (bottom, top, size) per cell.
+    let mut per_cell: Vec<Vec<&Glyph>> = vec![Vec::new(); t.cells.len()];
+    for g in glyphs.iter().filter(|g| !g.is_space()) {
+        let (cx, cy) = g.centre();
+        if let Some((r, c)) = t.locate(cx, cy) {
+            per_cell[t.owner[r][c]].push(g);
+        }
+    }
+    let bodies: Vec<Vec<(f32, f32, f32)>> = per_cell
+        .into_iter()
+        .map(|gs| {
+            baseline_clusters(gs.into_iter().cloned().collect())
+                .into_iter()
+                .map(|line| {
+                    let size = median(line.iter().map(|g| g.size).collect()).unwrap_or(10.0);
+                    let lo = line.iter().map(|g| g.y).fold(f32::MAX, f32::min) - 0.2 * size;
+                    let hi = line.iter().map(|g| g.y).fold(f32::MIN, f32::max) + 0.8 * size;
+                    (lo, hi, size)
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in 0..nr {
+        // Cells of this grid row only (a cell merged over rows may hold its
+        // text anywhere).
+        let mut row_cells: Vec<usize> = (0..t.xs.len() - 1).map(|c| t.owner[r][c]).collect();
+        row_cells.dedup();
+        row_cells.retain(|&k| t.cells[k].0 == r && t.cells[k].1 == r);
+        // Candidate gaps: (low, high) between consecutive lines of a cell.
+        let mut gaps: Vec<(f32, f32)> = Vec::new();
+        for &k in &row_cells {
+            let b = &bodies[k];
+            for w in b.windows(2) {
+                let (above, below) = (w[0], w[1]);
+                let size = above.2.max(below.2);
+                if above.0 - below.1 >= ROW_GAP * size {
+                    gaps.push((below.1, above.0));
+                }
+            }
+        }
+        // A gap shared (overlapping) by at least two cells, crossed by no
+        // line of the row.
+        let mut cuts: Vec<f32> = Vec::new();
+        for &(lo, hi) in &gaps {
+            let (mut a, mut b) = (lo, hi);
+            let mut n = 0;
+            for &(lo2, hi2) in &gaps {
+                if lo2 < b && hi2 > a {
+                    a = a.max(lo2);
+                    b = b.min(hi2);
+                    n += 1;
+                }
+            }
+            let y = (a + b) / 2.0;
+            let crossed = row_cells.iter().any(|&k| bodies[k].iter().any(|l| l.0 < y && l.1 > y));
+            if n >= 2 && b > a && !crossed && !cuts.iter().any(|c| (c - y).abs() < 2.0 * RULE_SNAP) {
+                cuts.push(y);
+            }
+        }
+        for y in cuts {
+            for &k in &row_cells {
+                let (_, _, c0, c1) = t.cells[k];
+                out.push(Rule { horizontal: true, at: y, lo: t.xs[c0], hi: t.xs[c1 + 1] });
+            }
+        }
+    }
+    // Cells merged over a row boundary that other cells draw: split where
+    // their text shows the same wide gap at that boundary.
+    for k in 1..nr {
+        let y = t.ys[k];
+        let mut split: Vec<usize> = (0..t.cells.len())
+            .filter(|&i| {
+                let (r0, r1, _, _) = t.cells[i];
+                if !(r0 < k && r1 >= k) {
+                    return false;
+                }
+                let b = &bodies[i];
+                let above = b.iter().filter(|l| l.0 >= y).map(|l| (l.0, l.2)).fold(None, |m: Option<(f32, f32)>, l| Some(m.map_or(l, |m| if l.0 < m.0 { l } else { m })));
+                let below = b.iter().filter(|l| l.1 <= y).map(|l| (l.1, l.2)).fold(None, |m: Option<(f32, f32)>, l| Some(m.map_or(l, |m| if l.0 > m.0 { l } else { m })));
+                match (above, below) {
+                    (Some((lo, s1)), Some((hi, s2))) => lo - hi >= ROW_GAP * s1.max(s2) && !b.iter().any(|l| l.0 < y && l.1 > y),
+                    _ => false,
+                }
+            })
+            .collect();
+        split.dedup();
+        if split.len() >= 2 {
+            for i in split {
+                let (_, _, c0, c1) = t.cells[i];
+                out.push(Rule { horizontal: true, at: y, lo: t.xs[c0], hi: t.xs[c1 + 1] });
+            }
+        }
+    }
+    out
+}
+
 fn find_tables(rules: &[Rule]) -> Vec<Table> {
     let hs = merge_rules(rules, true);
     let vs = merge_rules(rules, false);
@@ -559,6 +682,53 @@ mod tests {
     }
     fn v(x: f32, lo: f32, hi: f32) -> Rule {
         Rule { horizontal: false, at: x, lo, hi }
+    }
+
+    #[test]
+    fn scan_rows_whose_rule_was_lost_are_split_by_shared_text_gaps() {
+        // Three columns; the rule between rows 2 and 3 was lost in columns
+        // 0–1 (the scan) but is drawn in column 2. Rows 1–2 are one grid row
+        // (their rule is lost everywhere); column 0 of row 1 wraps over two
+        // close lines, which must stay one cell.
+        let rules = vec![
+            h(700.0, 0.0, 300.0),
+            h(620.0, 200.0, 300.0),
+            h(580.0, 0.0, 300.0),
+            v(0.0, 580.0, 700.0),
+            v(100.0, 580.0, 700.0),
+            v(200.0, 580.0, 700.0),
+            v(300.0, 580.0, 700.0),
+        ];
+        let word = |s: &str, x: f32, y: f32| -> Vec<Glyph> {
+            let mut x = x;
+            s.chars()
+                .map(|c| {
+                    let gl = g(&c.to_string(), x, y, 10.0);
+                    x = gl.x1;
+                    gl
+                })
+                .collect()
+        };
+        let mut glyphs = Vec::new();
+        // Row 1 (700–660): col 0 wraps "数量" / "指标" 12 pt apart.
+        glyphs.extend(word("数量", 10.0, 685.0));
+        glyphs.extend(word("指标", 10.0, 673.0));
+        glyphs.extend(word("次数", 110.0, 679.0));
+        glyphs.extend(word("10", 210.0, 679.0));
+        // Row 2 (660–620).
+        glyphs.extend(word("质量", 10.0, 637.0));
+        glyphs.extend(word("比率", 110.0, 637.0));
+        glyphs.extend(word("20", 210.0, 637.0));
+        // Row 3 (620–580).
+        glyphs.extend(word("时效", 10.0, 597.0));
+        glyphs.extend(word("时间", 110.0, 597.0));
+        glyphs.extend(word("30", 210.0, 597.0));
+        let ink = PageInk { glyphs, rules, width: 595.0, height: 842.0, ..Default::default() };
+        let texts: Vec<String> = layout(&ink, LayoutOptions { ocr: true }).iter().map(|l| l.text()).collect();
+        assert_eq!(texts, ["数量指标\t次数\t10", "质量\t比率\t20", "时效\t时间\t30"]);
+        // A digital page draws all its rules: no guessing there.
+        let lines = layout(&ink, LayoutOptions { ocr: false });
+        assert_eq!(lines.len(), 2);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! 2. [`collect`] (pdf-extract `OutputDev`): every glyph with position and
 //!    size, every thin filled/stroked path as a rule, page by page.
 //! 3. [`raster`] (OCR'd scans only, which draw no rules): the table rules
-//!    are read from the page picture (decoded at ~75–100 dpi, deskewed), and
+//!    are read from the page picture (decoded at ~100–200 dpi, deskewed, by
+//!    local contrast; strokes inside OCR'd glyphs dropped), and
 //!    the glyphs turned upright with them.
 //! 4. [`layout`]: ruled tables → one line per row (merged cells once, in their
 //!    top row); other text → lines by baseline, cells by wide gaps.
@@ -136,14 +137,9 @@ fn scan_rules(doc: &lopdf::Document, info: &prepare::PageInfo, ink: &mut collect
         return;
     }
     let Some(img) = raster::decode(doc, id) else { return };
-    if let Some((rules, frame)) = raster::rules(&img, w, h) {
+    if let Some((mut rules, frame)) = raster::rules(&img, w, h) {
         frame.glyphs(&mut ink.glyphs);
-        if std::env::var_os("GOVTAB_DEBUG_RULES").is_some() {
-            eprintln!("page {} image {}x{}", info.number, img.w, img.h);
-            for r in &rules {
-                eprintln!("  {} at {:.1} {:.1}..{:.1}", if r.horizontal { "H" } else { "V" }, r.at, r.lo, r.hi);
-            }
-        }
+        raster::drop_text_strokes(&mut rules, &ink.glyphs);
         ink.rules = rules;
     }
 }

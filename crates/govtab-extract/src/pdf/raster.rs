@@ -1,11 +1,13 @@
 //! Table rules of a scanned page, read from its image.
 //!
 //! An OCR'd scan has no drawn rules: the table is in the picture. The page
-//! image is decoded at about 75–100 dpi (JPEG by DCT scaling, raw samples by
-//! averaging), binarised, its skew estimated from the projection profile of
-//! the dark pixels, and long thin horizontal and vertical runs are kept as
-//! [`Rule`]s in page space — after the same rotation that the glyphs get, so
-//! the table code sees an upright page. Bilevel codecs (CCITT, JBIG2) and
+//! image is decoded at about 100–200 dpi (JPEG by DCT scaling, raw samples by
+//! averaging), its skew estimated from the projection profile of the dark
+//! pixels, and long thin horizontal and vertical runs of pixels darker than
+//! the paper beside them are kept as [`Rule`]s in page space — after the
+//! same rotation that the glyphs get, so the table code sees an upright
+//! page. Runs that lie inside the OCR'd glyphs are strokes of the text and
+//! are dropped. Bilevel codecs (CCITT, JBIG2) and
 //! JPEG 2000 are not decoded: such pages keep x-gap cells.
 
 use lopdf::{Document, Object, ObjectId};
@@ -19,8 +21,8 @@ pub struct Gray {
     pub px: Vec<u8>,
 }
 
-/// Decode target: about this many pixels across.
-const TARGET_WIDTH: usize = 600;
+/// Decode target: at least this many pixels across (JPEG scales by 1/2^k).
+const TARGET_WIDTH: usize = 1000;
 
 /// Decode an image XObject to grey at reduced resolution.
 pub fn decode(doc: &Document, id: ObjectId) -> Option<Gray> {
@@ -144,9 +146,17 @@ impl Upright {
 
 /// Rules (in upright page points) of a scanned page image covering the page,
 /// and the frame they are in. None when the picture shows no long lines.
+///
+/// Rules are found in the upright grey picture by local contrast, not by one
+/// global threshold: a scanned rule is often much lighter than the text (a
+/// hairline averaged down by the scan and the decoder), but it is still
+/// darker than the paper just above and below it (left and right of it for
+/// a vertical rule).
 pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright)> {
     let (w, h) = (img.w, img.h);
-    let dark = binarise(img)?;
+    let (ink, paper) = levels(img)?;
+    let t = (paper as f32 - DARK_FROM_PAPER * (paper - ink) as f32) as u8;
+    let dark: Vec<bool> = img.px[..w * h].iter().map(|&p| p < t).collect();
     // Skew from the pixels of long straight runs only (rule pieces, not
     // text): horizontal runs give the slope of the rows, vertical runs
     // that of the columns.
@@ -155,39 +165,37 @@ pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright
     let th = estimate_slope(&pts_h, h + w, |(x, y), t| y - x * t);
     let tv = estimate_slope(&pts_v, h + w, |(x, y), t| x - y * t);
     let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-    // Upright binary picture: each upright pixel from its place on the scan.
-    let up: Vec<bool> = if th.abs() < 1e-4 && tv.abs() < 1e-4 {
-        dark
+    // Upright grey picture: each upright pixel from its place on the scan.
+    let up: Vec<u8> = if th.abs() < 1e-4 && tv.abs() < 1e-4 {
+        img.px[..w * h].to_vec()
     } else {
-        let mut up = vec![false; w * h];
+        let mut up = vec![paper; w * h];
         for y in 0..h {
             for x in 0..w {
                 let (dx, dy) = (x as f32 - cx, y as f32 - cy);
                 let sx = (dx + tv * dy + cx).round();
                 let sy = (dy + th * dx + cy).round();
                 if sx >= 0.0 && sy >= 0.0 && (sx as usize) < w && (sy as usize) < h {
-                    up[y * w + x] = dark[sy as usize * w + sx as usize];
+                    up[y * w + x] = img.px[sy as usize * w + sx as usize];
                 }
             }
         }
         up
     };
-    if let Ok(path) = std::env::var("GOVTAB_DEBUG_PGM") {
-        let mut buf = format!("P5 {w} {h} 255\n").into_bytes();
-        buf.extend(up.iter().map(|&d| if d { 0u8 } else { 255 }));
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let _ = std::fs::write(format!("{path}-{n}.pgm"), buf);
-        let mut buf = format!("P5 {w} {h} 255\n").into_bytes();
-        buf.extend(&img.px[..w * h]);
-        let _ = std::fs::write(format!("{path}-{n}g.pgm"), buf);
-    }
     let frame = Upright { sx: w as f32 / page_w, sy: h as f32 / page_h, page_h, cx, cy, th, tv };
+    // Pixels per point: the pixel sizes of the constants are for about one.
+    let unit = (w as f32 / page_w).max(0.5);
+    let contrast = (LINE_CONTRAST * (paper - ink) as f32).max(8.0) as i32;
+    let reach = (3.0 * unit).round().max(3.0) as usize;
     let min_h = (w / 30).max(12);
     let min_v = (h / 60).max(12);
     let mut out = Vec::new();
+    // Where two rules cross, neither is darker than its sides: a run goes
+    // on through a few dark pixels (the crossing rule).
+    let dim: Vec<bool> = up.iter().map(|&p| (p as i32) < paper as i32 - contrast).collect();
     for (horizontal, min_len) in [(true, min_h), (false, min_v)] {
-        for (at, lo, hi) in runs(&up, w, h, horizontal, min_len) {
+        let mask = ridge(&up, w, h, horizontal, reach, contrast);
+        for (at, lo, hi) in runs(&mask, &dim, w, h, horizontal, min_len, unit) {
             let rule = if horizontal {
                 Rule { horizontal, at: page_h - at / frame.sy, lo: lo / frame.sx, hi: hi / frame.sx }
             } else {
@@ -200,9 +208,71 @@ pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright
     (hs >= 2 && out.len() - hs >= 2).then_some((out, frame))
 }
 
-/// Dark pixels: darker than the paper (90th percentile) by 30% of the way
-/// to the ink (0.2th percentile). None for a blank or flat picture.
-fn binarise(img: &Gray) -> Option<Vec<bool>> {
+/// Drop "rules" that are strokes of the OCR'd text: a dark line that lies
+/// mostly inside the boxes of recognised words (a bold title's bars, the
+/// long strokes of 十 or 丨, strokes of two lines of tight text run
+/// together) is part of the writing, not of the table. A table rule runs
+/// between the words; where an OCR word box overlaps it, that covers only
+/// a little of its length. Glyphs that an OCR layer makes of rules (`|`,
+/// `一`) are no evidence.
+pub fn drop_text_strokes(rules: &mut Vec<Rule>, glyphs: &[Glyph]) {
+    // Word boxes (an OCR layer spreads a word's glyphs, spaces included,
+    // over the word's place in the picture): words with some writing.
+    let mut words: std::collections::BTreeMap<u32, Glyph> = Default::default();
+    for g in glyphs.iter().filter(|g| !g.text.is_empty() && g.size > 0.0) {
+        let writing = !g.is_space() && super::layout::rule_glyph(g).is_none();
+        let e = words.entry(g.word).or_insert_with(|| Glyph { text: String::new(), ..g.clone() });
+        e.x0 = e.x0.min(g.x0);
+        e.x1 = e.x1.max(g.x1);
+        e.y = e.y.min(g.y);
+        e.size = e.size.max(g.size);
+        if writing {
+            e.text.push_str(&g.text);
+        }
+    }
+    let text: Vec<&Glyph> = words.values().filter(|w| !w.text.is_empty()).collect();
+    rules.retain(|r| {
+        let mut spans: Vec<(f32, f32)> = Vec::new();
+        for g in &text {
+            let span = if r.horizontal {
+                (r.at > g.y + 0.05 * g.size && r.at < g.y + 0.8 * g.size).then_some((g.x0, g.x1))
+            } else {
+                let margin = 0.05 * (g.x1 - g.x0).min(g.size);
+                (r.at > g.x0 + margin && r.at < g.x1 - margin).then_some((g.y - 0.2 * g.size, g.y + 0.9 * g.size))
+            };
+            if let Some((a, b)) = span {
+                let (a, b) = (a.max(r.lo), b.min(r.hi));
+                if b > a {
+                    spans.push((a, b));
+                }
+            }
+        }
+        covered(spans) < 0.6 * (r.hi - r.lo)
+    });
+}
+
+/// Total length of the union of intervals.
+fn covered(mut spans: Vec<(f32, f32)>) -> f32 {
+    spans.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    let mut total = 0.0;
+    let mut cur: Option<(f32, f32)> = None;
+    for (a, b) in spans {
+        match cur {
+            Some((c0, c1)) if a <= c1 => cur = Some((c0, c1.max(b))),
+            _ => {
+                if let Some((c0, c1)) = cur {
+                    total += c1 - c0;
+                }
+                cur = Some((a, b));
+            }
+        }
+    }
+    total + cur.map_or(0.0, |(c0, c1)| c1 - c0)
+}
+
+/// Ink and paper grey levels (0.2th and 90th percentiles). None for a blank
+/// or flat picture.
+fn levels(img: &Gray) -> Option<(u8, u8)> {
     let mut hist = [0usize; 256];
     for &p in &img.px[..img.w * img.h] {
         hist[p as usize] += 1;
@@ -214,19 +284,51 @@ fn binarise(img: &Gray) -> Option<Vec<bool>> {
         for (v, &c) in hist.iter().enumerate() {
             acc += c;
             if acc > target {
-                return v as u32;
+                return v as u8;
             }
         }
         255
     };
     let (ink, paper) = (pct(0.002), pct(0.90));
-    if paper < ink + 40 {
-        return None;
+    (paper >= ink.saturating_add(40)).then_some((ink, paper))
+}
+
+/// Pixels of thin lines along `horizontal` (thin in y for horizontal
+/// lines): darker by `contrast` than the lightest pixel within `reach` on
+/// both sides (looking from 2 pixels away, so a line up to 3 pixels thick
+/// counts).
+fn ridge(g: &[u8], w: usize, h: usize, horizontal: bool, reach: usize, contrast: i32) -> Vec<bool> {
+    let mut out = vec![false; w * h];
+    // Walk across the line direction: for horizontal rules, down each column.
+    let (lines, len) = if horizontal { (w, h) } else { (h, w) };
+    let idx = |line: usize, i: usize| if horizontal { i * w + line } else { line * w + i };
+    for line in 0..lines {
+        let side = |i: usize, dir: isize| -> i32 {
+            let mut best = -1;
+            for d in 2..=reach as isize {
+                let j = i as isize + dir * d;
+                if j < 0 || j as usize >= len {
+                    break;
+                }
+                best = best.max(g[idx(line, j as usize)] as i32);
+            }
+            best
+        };
+        for i in 0..len {
+            let v = g[idx(line, i)] as i32;
+            // At the picture's edge only one side is seen.
+            let bg = match (side(i, -1), side(i, 1)) {
+                (-1, -1) => continue,
+                (-1, b) => b,
+                (a, -1) => a,
+                (a, b) => a.min(b),
+            };
+            if bg - v >= contrast {
+                out[idx(line, i)] = true;
+            }
+        }
     }
-    // Close to the paper: a rule the scan blurred or the decoder scaled down
-    // is light grey, not black.
-    let t = (paper as f32 - DARK_FROM_PAPER * (paper - ink) as f32) as u8;
-    Some(img.px[..n].iter().map(|&p| p < t).collect())
+    out
 }
 
 /// Pixels (x, y) of unbroken dark runs at least `min_len` long.
@@ -290,19 +392,30 @@ fn estimate_slope(pts: &[(f32, f32)], bins: usize, proj: impl Fn((f32, f32), f32
     fine.0.to_radians().tan()
 }
 
-/// Distance (pixels) from a rule at which the paper must show.
-const HALO: isize = 3;
-/// Light pixels a run may skip.
-const MAX_GAP: usize = 2;
-/// A pixel is dark below paper − this × (paper − ink).
+/// Distance (pixels at one pixel per point) from a rule at which the paper
+/// must show.
+const HALO: f32 = 3.0;
+/// Light pixels (at one pixel per point) a run may skip.
+const MAX_GAP: f32 = 2.0;
+/// Thickest rule (pixels at one pixel per point, after deskewing).
+const MAX_THICK: f32 = 4.0;
+/// A pixel is dark below paper − this × (paper − ink) (skew estimate).
 const DARK_FROM_PAPER: f32 = 0.3;
+/// A rule pixel is darker than the paper beside it by this × (paper − ink).
+const LINE_CONTRAST: f32 = 0.12;
 
 /// Long thin runs: (position across, start, end) in pixels, with runs of
 /// neighbouring rows (columns) merged into one rule.
-fn runs(up: &[bool], w: usize, h: usize, horizontal: bool, min_len: usize) -> Vec<(f32, f32, f32)> {
+fn runs(up: &[bool], dim: &[bool], w: usize, h: usize, horizontal: bool, min_len: usize, unit: f32) -> Vec<(f32, f32, f32)> {
     let (lines, len) = if horizontal { (h, w) } else { (w, h) };
+    let max_gap = (MAX_GAP * unit).round().max(1.0) as usize;
+    let halo_px = (HALO * unit).round().max(2.0) as isize;
+    let max_thick = (MAX_THICK * unit).round().max(3.0) as usize;
     let at = |line: usize, i: usize| if horizontal { up[line * w + i] } else { up[i * w + line] };
-    // Per line: runs of dark allowing short gaps (noise, JPEG blocks).
+    let dim_at = |line: usize, i: usize| if horizontal { dim[line * w + i] } else { dim[i * w + line] };
+    let cross = 2 * max_gap + 3;
+    // Per line: runs of dark allowing short gaps (noise, JPEG blocks), and
+    // a crossing rule (dark, but not darker than its sides).
     let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
     for line in 0..lines {
         let mut i = 0;
@@ -314,7 +427,7 @@ fn runs(up: &[bool], w: usize, h: usize, horizontal: bool, min_len: usize) -> Ve
             let start = i;
             let mut end = i;
             let mut j = i + 1;
-            while j < len && (j - end) <= MAX_GAP + 1 {
+            while j < len && ((j - end) <= max_gap + 1 || (dim_at(line, j) && j - end <= cross)) {
                 if at(line, j) {
                     end = j;
                 }
@@ -365,8 +478,8 @@ fn runs(up: &[bool], w: usize, h: usize, horizontal: bool, min_len: usize) -> Ve
             }
             (s..e).filter(|&i| at(line as usize, i)).count() as f32 / (e - s) as f32
         };
-        let thin = halo(l0 as isize - HALO) < 0.5 && halo((l1 + HALO as usize) as isize) < 0.5;
-        if l1 - l0 <= 4 && thin {
+        let thin = halo(l0 as isize - halo_px) < 0.5 && halo(l1 as isize + halo_px) < 0.5;
+        if l1 - l0 <= max_thick && thin {
             out.push(((l0 + l1) as f32 / 2.0 + 0.5, s as f32, e as f32));
         }
     }
@@ -396,6 +509,47 @@ mod tests {
             }
         }
         Gray { w, h, px }
+    }
+
+    #[test]
+    fn a_faint_rule_is_found_beside_dark_text() {
+        // Paper 240, a dark text-like block (ink 20), and a hairline only
+        // 30 levels darker than the paper: far lighter than the text.
+        let (w, h) = (600usize, 800usize);
+        let mut px = vec![240u8; w * h];
+        for y in 100..110 {
+            for x in 100..300 {
+                px[y * w + x] = 20;
+            }
+        }
+        for x in 50..550 {
+            px[400 * w + x] = 210;
+            px[600 * w + x] = 20;
+        }
+        for y in 300..700 {
+            px[y * w + 50] = 20;
+            px[y * w + 549] = 20;
+        }
+        let (rules, _) = rules(&Gray { w, h, px }, 600.0, 800.0).expect("rules");
+        let hs: Vec<f32> = rules.iter().filter(|r| r.horizontal && r.hi - r.lo > 400.0).map(|r| r.at).collect();
+        assert!(hs.iter().any(|&y| (y - 400.0).abs() < 2.0), "{hs:?}");
+        assert!(hs.iter().any(|&y| (y - 200.0).abs() < 2.0), "{hs:?}");
+    }
+
+    #[test]
+    fn strokes_inside_ocr_glyphs_are_not_rules() {
+        let g = |x0: f32, y: f32| Glyph { text: "目".into(), x0, x1: x0 + 20.0, y, size: 20.0, word: 0 };
+        // A title line of big glyphs, and a table rule below it.
+        let glyphs: Vec<Glyph> = (0..5).map(|i| g(100.0 + 20.0 * i as f32, 700.0)).collect();
+        let mut rules = vec![
+            Rule { horizontal: true, at: 710.0, lo: 102.0, hi: 190.0 },
+            Rule { horizontal: false, at: 125.0, lo: 698.0, hi: 715.0 },
+            Rule { horizontal: true, at: 650.0, lo: 50.0, hi: 500.0 },
+            Rule { horizontal: false, at: 50.0, lo: 500.0, hi: 650.0 },
+        ];
+        drop_text_strokes(&mut rules, &glyphs);
+        assert_eq!(rules.len(), 2, "{rules:?}");
+        assert!(rules.iter().all(|r| r.at == 650.0 || r.at == 50.0));
     }
 
     #[test]
