@@ -318,8 +318,12 @@ impl TableParser {
         if ind.level3.is_none() {
             self.flags.push(Flag::new(self.path(idx, "level3"), STAGE, "row has no 三级 name"));
         }
-        if self.kind == FormKind::SelfEvaluation && (ind.weight.is_none() || ind.score.is_none()) && !weight_unreadable {
-            self.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "row lacks 分值 or 得分"));
+        if self.kind == FormKind::SelfEvaluation && !weight_unreadable {
+            for (field, v) in [("weight", &ind.weight), ("score", &ind.score)] {
+                if v.is_none() {
+                    self.flags.push(Flag::new(self.path(idx, field), STAGE, format!("row has no {} cell", if field == "weight" { "分值" } else { "得分" })));
+                }
+            }
         }
         self.rows.push(ind);
         Feed::Row
