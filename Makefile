@@ -4,14 +4,18 @@ TARGET := $(or $(CARGO_TARGET_DIR),target)
 BIN    := $(TARGET)/release/govtab
 SHARED := ../shared
 
-.PHONY: help build run test eval bench
+.PHONY: help build run test eval bench bench-stages bench-run robust fuzz
 
 help:
 	@echo "make build   release build ($(BIN))"
 	@echo "make run     convert samples/seeds into out/"
 	@echo "make test    cargo test --workspace"
 	@echo "make eval    convert the seeds and score them against $(SHARED)/gold"
-	@echo "make bench   cargo bench --workspace (when benches exist)"
+	@echo "make bench   criterion benches of the stages, then scripts/bench.py: pages/s of"
+	@echo "             govtab (1 and 2 jobs) vs pdfplumber, pdftotext, the parse floor; peak RSS"
+	@echo "             (BENCH_ARGS='--docs 500 --rss-docs 100,2000' by default)"
+	@echo "make robust  >= 1,000 damaged PDFs through govtab run (scripts/robust.py), then"
+	@echo "             the cargo-fuzz targets for FUZZ_SECONDS each (needs nightly)"
 
 build:
 	$(CARGO) build --release
@@ -32,9 +36,35 @@ eval: build
 		python3 $(SHARED)/eval/score.py --gold $(SHARED)/gold --pred out/records.jsonl --gold-forms-only | tail -n 3; \
 	fi
 
-bench:
-	@if ls crates/*/benches/*.rs >/dev/null 2>&1; then \
-		$(CARGO) bench --workspace; \
+BENCH_ARGS   ?= --docs 500 --rss-docs 100,2000
+ROBUST_ARGS  ?= --count 1000 --jobs 2 --timeout 20s
+FUZZ_SECONDS ?= 60
+export CARGO_TARGET_DIR := $(abspath $(TARGET))
+
+bench: bench-stages bench-run
+
+bench-stages:
+	$(CARGO) bench -p govtab --bench stages
+
+# The whole run, over a generated dump of PDFs (see scripts/bench.py).
+bench-run:
+	$(CARGO) build --release -p govtab --bins --examples
+	python3 scripts/bench.py $(BENCH_ARGS)
+
+robust: build
+	python3 scripts/robust.py $(ROBUST_ARGS)
+	$(MAKE) fuzz
+
+# cargo-fuzz needs a nightly toolchain; without one the targets stay
+# buildable documentation (fuzz/README.md).
+fuzz:
+	@if ! rustup run nightly rustc --version >/dev/null 2>&1; then \
+		echo "make fuzz: no nightly toolchain (rustup toolchain install nightly); fuzzing skipped"; \
 	else \
-		echo "make bench: no benches yet (crates/*/benches/*.rs); nothing to run"; \
+		command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz; \
+		mkdir -p fuzz/corpus/extract_pdf fuzz/corpus/extract_text; \
+		cp samples/pdf/*.pdf fuzz/corpus/extract_pdf/; \
+		cp samples/seeds/*.txt fuzz/corpus/extract_text/; \
+		cd fuzz && CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/fuzz cargo +nightly fuzz run extract_text -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 && \
+		CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/fuzz cargo +nightly fuzz run extract_pdf -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=30; \
 	fi

@@ -32,7 +32,7 @@ fn inbox(dir: &Path, copies: usize) -> Vec<PathBuf> {
         for seed in &quick {
             let name = format!("c{c:02}-{}", seed.file_name().unwrap().to_string_lossy());
             let p = dir.join(name);
-            std::fs::copy(&seed, &p).unwrap();
+            std::fs::copy(seed, &p).unwrap();
             paths.push(p);
         }
     }

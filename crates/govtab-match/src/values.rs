@@ -90,7 +90,9 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             let mut prefix = sh.prefix.clone();
             let mut sh = sh;
             // ≥ read as "2": "2 500.00(人次)", or a percent over 100 ("295%")
-            if prefix.is_empty() && field == "target" && glyph_ge > 0 && ascii == 0 && form.ocr {
+            let other_number = other.as_deref().and_then(shape).map(|o| o.number);
+            let twin = |n: &str| other_number.as_deref().map(|o| o == n).unwrap_or(false);
+            if prefix.is_empty() && (field == "target" || twin(sh.number.get(1..).unwrap_or(""))) && glyph_ge > 0 && ascii == 0 && form.ocr {
                 let rest = text.trim().strip_prefix('2').map(str::trim_start);
                 let spaced = text.trim().starts_with("2 ") && rest.map(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(false);
                 let over = sh.suffix.starts_with('%') && sh.number.starts_with('2') && sh.number.parse::<f64>().map(|x| x > 100.0).unwrap_or(false) && sh.number[1..].parse::<f64>().map(|x| x <= 100.0).unwrap_or(false);
@@ -111,7 +113,7 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             } else if let Some(c) = comparator_for(v, &prefix) {
                 why.push(format!("'{prefix}' is a misread {c}"));
                 prefix = c.to_string();
-            } else if prefix == ">" && ascii == 0 && glyph_ge > 0 && form.ocr {
+            } else if prefix == ">" && ascii == 0 && glyph_ge > 0 && form.ocr && form.layout == "standard" {
                 why.push("'>' in a form that prints ≥ as one glyph: read as ≥".into());
                 if glyph_ge < 2 {
                     doubt.push("'>' may be a misread '≥'".into());
@@ -146,6 +148,16 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     }
                     None if !unit.is_empty() => doubt.push(format!("unit '{unit}' is not a known unit")),
                     None => {}
+                }
+            }
+            // a unit lost on one value of the row, printed on the other
+            if unit_of(&suffix).is_empty() && prefix.chars().count() <= 2 {
+                if let Some(o) = other.as_deref().and_then(shape) {
+                    let u = unit_of(&o.suffix).to_string();
+                    if u == "%" && o.number == sh.number {
+                        why.push("'%' lost after the number; the row's other value has it".into());
+                        suffix = "%".into();
+                    }
                 }
             }
             // target and actual of one row measure the same thing
@@ -238,6 +250,24 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
                 doubts.push(format!("'{t}' looks like two rows' values run together (a table rule was not read)"));
             }
         }
+        // a bare number beside a word value: the number is misread text or
+        // a weight that slid into the value column
+        for (field, this, other) in [("target", &ind.target, &ind.actual), ("actual", &ind.actual, &ind.target)] {
+            if let (Some(t), Some(o)) = (this, other) {
+                let bare = normalize(t).chars().all(|c| c.is_ascii_alphanumeric()) && normalize(t).chars().any(|c| c.is_ascii_digit());
+                if bare && is_qual(&normalize(o)) {
+                    form.flags.push(Flag::new(format!("{row}.{field}"), STAGE, format!("'{t}' beside the word value '{o}'")));
+                }
+            }
+            // Latin noise after a Chinese value ("…总结报ce=")
+            if let Some(t) = this {
+                let tail: String = t.chars().rev().take_while(|c| !crate::is_cjk(*c)).collect();
+                if tail.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().any(crate::is_cjk) {
+                    form.flags.push(Flag::new(format!("{row}.{field}"), STAGE, "OCR noise at the end of the value"));
+                }
+            }
+        }
+        let ind = &form.indicators[i];
         if let Some(l3) = ind.level3.clone() {
             // OCR specks read as punctuation at the ends of a name
             let cut = l3.trim_start_matches(['”', '’', '。', '，', '、', '.', ',', ':', '：', ';', '；', '|', '\'', '"', '`']).trim_end_matches(['“', '‘', '，', '、', ':', '：', '|', '\'', '"', '`']);

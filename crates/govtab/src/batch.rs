@@ -108,7 +108,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         other => return Err(format!("unknown time unit {other:?} (use ms, s, m or h)")),
     };
-    if !(secs > 0.0) || !secs.is_finite() || secs > 1e9 {
+    if secs.is_nan() || secs <= 0.0 || !secs.is_finite() || secs > 1e9 {
         return Err(format!("the timeout must be positive, got {s:?}"));
     }
     Ok(Duration::from_secs_f64(secs))

@@ -69,7 +69,7 @@ pub struct WireJob {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WireResult {
-    Part(Part),
+    Part(Box<Part>),
     /// The run cannot go on (e.g. the artifact directory is not writable).
     Fatal(String),
 }
@@ -368,7 +368,7 @@ fn convert_in_worker(cfg: &WorkerConfig, slot: &mut Option<Worker>, path: &Path,
             Ok(line) => match serde_json::from_str::<WireResult>(&line) {
                 Ok(WireResult::Part(p)) => {
                     *slot = Some(w);
-                    Ok(p)
+                    Ok(*p)
                 }
                 Ok(WireResult::Fatal(message)) => {
                     w.close();

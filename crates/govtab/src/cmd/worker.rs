@@ -36,13 +36,14 @@ pub fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             }
         }
     }
+    let results = results_channel()?;
     let vocab = args.vocab.load()?;
     // The stages run on a thread with a generous stack: deep recursion on a
     // hostile PDF should fail as late as it would anywhere else.
     let handle = std::thread::Builder::new()
         .name("govtab-worker".into())
         .stack_size(64 << 20)
-        .spawn(move || serve(&vocab))
+        .spawn(move || serve(&vocab, results))
         .context("cannot start the worker thread")?;
     match handle.join() {
         Ok(result) => result.map(|()| ExitCode::from(EXIT_OK)),
@@ -50,9 +51,30 @@ pub fn worker(args: &WorkerArgs) -> Result<ExitCode> {
     }
 }
 
-fn serve(vocab: &govtab_model::Vocabulary) -> Result<()> {
+/// Where results go: the original stdout. Anything a library prints to
+/// stdout afterwards lands on stderr instead, so it cannot corrupt a result
+/// line.
+#[cfg(unix)]
+fn results_channel() -> Result<Box<dyn Write + Send>> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: dup/dup2 on the standard descriptors; the duplicate is owned by
+    // the File from here on.
+    unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            anyhow::bail!("cannot set up the result channel: {}", std::io::Error::last_os_error());
+        }
+        Ok(Box::new(std::io::BufWriter::new(std::fs::File::from_raw_fd(fd))))
+    }
+}
+
+#[cfg(not(unix))]
+fn results_channel() -> Result<Box<dyn Write + Send>> {
+    Ok(Box::new(std::io::stdout()))
+}
+
+fn serve(vocab: &govtab_model::Vocabulary, mut stdout: Box<dyn Write + Send>) -> Result<()> {
     let stdin = std::io::stdin();
-    let mut stdout = std::io::stdout().lock();
     let mut line = String::new();
     loop {
         line.clear();
@@ -65,7 +87,7 @@ fn serve(vocab: &govtab_model::Vocabulary) -> Result<()> {
                 pool::test_hooks(&path);
                 let artifacts = job.artifacts.map(|a| a.to_path());
                 match pool::convert(&path, vocab, artifacts.as_deref()) {
-                    Ok(part) => WireResult::Part(part),
+                    Ok(part) => WireResult::Part(Box::new(part)),
                     Err(e) => WireResult::Fatal(format!("{e:#}")),
                 }
             }
