@@ -298,6 +298,50 @@ fn levels(img: &Gray) -> Option<(u8, u8)> {
 /// both sides (looking from 2 pixels away, so a line up to 3 pixels thick
 /// counts).
 fn ridge(g: &[u8], w: usize, h: usize, horizontal: bool, reach: usize, contrast: i32) -> Vec<bool> {
+    if horizontal {
+        return ridge_rows(g, w, h, reach, contrast);
+    }
+    ridge_cols(g, w, h, reach, contrast)
+}
+
+/// [`ridge`] for vertical lines: the lightest pixel 2..=reach columns left
+/// and right, computed a shift at a time over whole rows (vectorises).
+fn ridge_cols(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<bool> {
+    let mut out = vec![false; w * h];
+    let mut left = vec![-1i32; w];
+    let mut right = vec![-1i32; w];
+    for y in 0..h {
+        let row = &g[y * w..(y + 1) * w];
+        left.fill(-1);
+        right.fill(-1);
+        for d in 2..=reach.min(w.saturating_sub(1)) {
+            for x in d..w {
+                left[x] = left[x].max(row[x - d] as i32);
+            }
+            for x in 0..w - d {
+                right[x] = right[x].max(row[x + d] as i32);
+            }
+        }
+        let out_row = &mut out[y * w..(y + 1) * w];
+        for x in 0..w {
+            let bg = match (left[x], right[x]) {
+                (-1, -1) => continue,
+                (-1, b) => b,
+                (a, -1) => a,
+                (a, b) => a.min(b),
+            };
+            if bg - row[x] as i32 >= contrast {
+                out_row[x] = true;
+            }
+        }
+    }
+    out
+}
+
+/// The plain definition of [`ridge`], walking each line pixel by pixel:
+/// the reference the fast versions are tested against.
+#[cfg(test)]
+fn ridge_reference(g: &[u8], w: usize, h: usize, horizontal: bool, reach: usize, contrast: i32) -> Vec<bool> {
     let mut out = vec![false; w * h];
     // Walk across the line direction: for horizontal rules, down each column.
     let (lines, len) = if horizontal { (w, h) } else { (h, w) };
@@ -325,6 +369,47 @@ fn ridge(g: &[u8], w: usize, h: usize, horizontal: bool, reach: usize, contrast:
             };
             if bg - v >= contrast {
                 out[idx(line, i)] = true;
+            }
+        }
+    }
+    out
+}
+
+/// [`ridge`] for horizontal lines, row by row: the lightest pixel 2..=reach
+/// rows above and below every pixel of a row, taken over whole rows so the
+/// memory is read in order (the column walk was the page's hot spot).
+fn ridge_rows(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<bool> {
+    let mut out = vec![false; w * h];
+    let mut above = vec![-1i32; w];
+    let mut below = vec![-1i32; w];
+    for y in 0..h {
+        above.fill(-1);
+        below.fill(-1);
+        for d in 2..=reach {
+            if y >= d {
+                let row = &g[(y - d) * w..(y - d + 1) * w];
+                for (m, &p) in above.iter_mut().zip(row) {
+                    *m = (*m).max(p as i32);
+                }
+            }
+            if y + d < h {
+                let row = &g[(y + d) * w..(y + d + 1) * w];
+                for (m, &p) in below.iter_mut().zip(row) {
+                    *m = (*m).max(p as i32);
+                }
+            }
+        }
+        let row = &g[y * w..(y + 1) * w];
+        let out_row = &mut out[y * w..(y + 1) * w];
+        for x in 0..w {
+            let bg = match (above[x], below[x]) {
+                (-1, -1) => continue,
+                (-1, b) => b,
+                (a, -1) => a,
+                (a, b) => a.min(b),
+            };
+            if bg - row[x] as i32 >= contrast {
+                out_row[x] = true;
             }
         }
     }
@@ -489,6 +574,32 @@ fn runs(up: &[bool], dim: &[bool], w: usize, h: usize, horizontal: bool, min_len
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_ridge_matches_its_definition() {
+        // a noisy page with lines of a few greys and thicknesses
+        let (w, h) = (97usize, 83usize);
+        let mut seed = 12345u32;
+        let mut px: Vec<u8> = (0..w * h)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                200 + (seed >> 16) as u8 % 50
+            })
+            .collect();
+        for x in 5..90 {
+            px[20 * w + x] = 120;
+            px[40 * w + x] = 190;
+            px[41 * w + x] = 180;
+        }
+        for y in 3..80 {
+            px[y * w + 30] = 100;
+        }
+        for horizontal in [true, false] {
+            for reach in [2, 3, 5] {
+                assert_eq!(ridge(&px, w, h, horizontal, reach, 20), ridge_reference(&px, w, h, horizontal, reach, 20), "horizontal {horizontal} reach {reach}");
+            }
+        }
+    }
 
     /// A white page with a 3×2 grid of black lines, turned by `deg`.
     fn grid(deg: f32) -> Gray {
