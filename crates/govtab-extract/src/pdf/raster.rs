@@ -524,7 +524,20 @@ fn runs(up: &[bool], dim: &[bool], w: usize, h: usize, horizontal: bool, min_len
             i = j.max(i + 1);
         }
     }
-    // Merge pieces of adjacent lines that overlap along the run.
+    // Merge pieces of adjacent lines that overlap along the run. Pieces
+    // come sorted by (line, start); each line's slice is indexed so a merge
+    // looks only at the lines it can reach and the pieces that can overlap.
+    let mut line_range = vec![(0usize, 0usize); lines + 1];
+    {
+        let mut k = 0;
+        for (line, range) in line_range.iter_mut().enumerate().take(lines) {
+            let from = k;
+            while k < pieces.len() && pieces[k].0 == line {
+                k += 1;
+            }
+            *range = (from, k);
+        }
+    }
     let mut used = vec![false; pieces.len()];
     let mut out = Vec::new();
     for a in 0..pieces.len() {
@@ -536,15 +549,16 @@ fn runs(up: &[bool], dim: &[bool], w: usize, h: usize, horizontal: bool, min_len
         let mut grew = true;
         while grew {
             grew = false;
-            for b in a + 1..pieces.len() {
-                if used[b] {
-                    continue;
-                }
-                let (lb, sb, eb) = pieces[b];
-                if lb > l1 + 1 {
-                    break;
-                }
-                if lb + 1 >= l0 && sb < e && eb > s {
+            for lb in pieces[a].0..=(l1 + 1).min(lines.saturating_sub(1)) {
+                let (r0, r1) = line_range[lb];
+                for b in r0.max(a + 1)..r1 {
+                    let (_, sb, eb) = pieces[b];
+                    if sb >= e {
+                        break;
+                    }
+                    if used[b] || eb <= s {
+                        continue;
+                    }
                     used[b] = true;
                     l0 = l0.min(lb);
                     l1 = l1.max(lb);
