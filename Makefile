@@ -10,7 +10,7 @@ help:
 	@echo "make build   release build ($(BIN))"
 	@echo "make run     convert samples/seeds into out/"
 	@echo "make test    cargo test --workspace"
-	@echo "make eval    convert the seeds and score them against $(SHARED)/gold"
+	@echo "make eval    score the seeds and every corpus variant with $(SHARED)/eval/score.py"
 	@echo "make bench   criterion benches of the stages, then scripts/bench.py: pages/s of"
 	@echo "             govtab (1 and 2 jobs) vs pdfplumber, pdftotext, the parse floor; peak RSS"
 	@echo "             (BENCH_ARGS='--docs 500 --rss-docs 100,2000' by default)"
@@ -32,8 +32,18 @@ eval: build
 	@if [ ! -f $(SHARED)/eval/score.py ] || [ ! -d $(SHARED)/gold ]; then \
 		echo "make eval: $(SHARED)/eval/score.py or $(SHARED)/gold not found; skipped"; \
 	else \
-		$(BIN) run samples/seeds --out out || [ $$? -eq 3 ]; \
-		python3 $(SHARED)/eval/score.py --gold $(SHARED)/gold --pred out/records.jsonl --gold-forms-only | tail -n 3; \
+		rm -rf out/eval; \
+		echo "== seeds (gold forms only)"; \
+		$(BIN) run $(SHARED)/seeds --out out/eval/seeds 2>/dev/null || [ $$? -eq 3 ]; \
+		python3 $(SHARED)/eval/score.py --gold $(SHARED)/gold --pred out/eval/seeds/records.jsonl --gold-forms-only | grep -E '^(indicators |flags:|cell_f1)'; \
+		for v in digital scan-light scan-heavy; do \
+			echo "== $$v"; \
+			$(BIN) run $(SHARED)/corpus/*--$$v.pdf --out out/eval/$$v 2>/dev/null || [ $$? -eq 3 ]; \
+			python3 $(SHARED)/eval/score.py --gold $(SHARED)/corpus/*--$$v.jsonl --pred out/eval/$$v/records.jsonl | grep -E '^(indicators |flags:|cell_f1)'; \
+		done; \
+		echo "== image-only (every page must be in errors.csv)"; \
+		$(BIN) run $(SHARED)/corpus/*--image-only.pdf --out out/eval/image-only 2>/dev/null; echo "exit status $$? (3 = partial)"; \
+		echo "pages listed: $$(grep -c 'no text layer' out/eval/image-only/errors.csv)"; \
 	fi
 
 BENCH_ARGS   ?= --docs 500 --rss-docs 100,2000
