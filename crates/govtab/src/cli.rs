@@ -69,7 +69,7 @@ Sharding:
 Inputs:
   Each INPUT is a file or a directory. Directories are walked recursively in
   sorted order; hidden files and directories (names starting with '.'), the
-  output directory itself, and data files (.json, .jsonl, .csv) found by the
+  output directory itself, and data and doc files (.json, .jsonl, .csv, .md) found by the
   walk are skipped (name such a file explicitly to convert it). Text dumps in
   UTF-8, UTF-16 (with BOM) or GBK/GB18030 and PDFs are read; anything else is
   reported in errors.csv.

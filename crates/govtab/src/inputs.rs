@@ -25,15 +25,15 @@ impl Input {
 #[derive(Debug, Default)]
 pub struct Found {
     pub inputs: Vec<Input>,
-    /// Data files (.json, .jsonl, .csv) met while walking a directory.
+    /// Data and documentation files (.json, .jsonl, .csv, .md) met while walking a directory.
     pub skipped_data: Vec<PathBuf>,
     /// Files reached twice (named twice, or named and inside a named directory).
     pub duplicates: usize,
 }
 
-/// Extensions of govtab's own outputs and of gold data: not documents, so a
+/// Extensions of govtab's own outputs, gold data and READMEs: not documents, so a
 /// directory walk leaves them out (a file named on the command line is kept).
-const DATA_EXTENSIONS: [&str; 3] = ["json", "jsonl", "csv"];
+const DATA_EXTENSIONS: [&str; 4] = ["json", "jsonl", "csv", "md"];
 
 fn is_hidden(path: &Path) -> bool {
     path.file_name().map(|n| n.to_string_lossy().starts_with('.')).unwrap_or(false)

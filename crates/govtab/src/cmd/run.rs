@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let found = inputs::collect(&named, Some(&args.out));
     if !found.skipped_data.is_empty() {
         eprintln!(
-            "govtab: skipped {} (.json, .jsonl, .csv) in input directories, e.g. {}; name a file to convert it",
+            "govtab: skipped {} (.json, .jsonl, .csv, .md) in input directories, e.g. {}; name a file to convert it",
             count(found.skipped_data.len(), "data file"),
             found.skipped_data[0].display()
         );
