@@ -321,6 +321,15 @@ fn fill_forced_zero_parts(r: &mut Record) {
     }
 }
 
+/// A number read from damaged text ("ioo.oo") that the group's arithmetic
+/// then confirms is no longer doubtful: its flag goes (the repair stays).
+fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
+    if r.kind != "self_evaluation" || !failures(r).is_empty() {
+        return;
+    }
+    r.flags.retain(|f| !(f.stage == STAGE && f.reason.starts_with("number read from damaged text") && cells.contains(&f.field)));
+}
+
 pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
     // one unreadable 分值: the sum fixes it
     if r.kind == "self_evaluation" {
@@ -340,9 +349,11 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
     }
     fill_forced_zero_parts(r);
     let cells = score_cells(r);
-    repair_group(r, raw, pairs, cells, score_failures, "score");
+    repair_group(r, raw, pairs, cells.clone(), score_failures, "score");
+    confirm(r, &cells, score_failures);
     let cells = fund_cells(r);
-    repair_group(r, raw, pairs, cells, fund_failures, "funds");
+    repair_group(r, raw, pairs, cells.clone(), fund_failures, "funds");
+    confirm(r, &cells, fund_failures);
     // sub-rows (其中…) print no 分值/得分
     if r.kind == "self_evaluation" {
         let mut flags = Vec::new();

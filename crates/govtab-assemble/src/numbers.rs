@@ -32,6 +32,11 @@ pub fn parse_number(raw: &str) -> Parsed {
             return Parsed::Clean(v);
         }
     }
+    if let Some(d) = govtab_match::ocr_digits(raw) {
+        if let Parsed::Clean(v) = parse_number(&d) {
+            return Parsed::Repaired(v, format!("OCR letters or specks in '{}' read as digits", raw.trim()));
+        }
+    }
     Parsed::Unreadable
 }
 
@@ -52,7 +57,9 @@ mod tests {
         assert_eq!(parse_number("_"), Parsed::Empty);
         assert_eq!(parse_number("—"), Parsed::Empty);
         assert!(matches!(parse_number("10 1973"), Parsed::Repaired(v, _) if v == 10.0));
-        assert_eq!(parse_number("ioo.oo"), Parsed::Unreadable);
+        assert!(matches!(parse_number("ioo.oo"), Parsed::Repaired(v, _) if v == 100.0));
+        assert!(matches!(parse_number("100.00]"), Parsed::Repaired(v, _) if v == 100.0));
+        assert_eq!(parse_number("及时"), Parsed::Unreadable);
         assert_eq!(normalize_comparators(">=95%"), "≥95%");
     }
 }

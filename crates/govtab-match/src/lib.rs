@@ -23,7 +23,7 @@ mod text;
 
 pub use categories::resolve_categories;
 pub use confusables::Confusables;
-pub use text::{is_cjk, normalize, similarity, squeeze_cjk_spaces};
+pub use text::{is_cjk, normalize, ocr_digits, similarity, squeeze_cjk_spaces};
 
 use govtab_model::{FormSet, Stage, Vocabulary};
 

@@ -46,6 +46,30 @@ fn is_cjk_punct(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0x2018..=0x201F)
 }
 
+/// A number OCR spelled with look-alike letters or framed by specks
+/// ("ioo.oo", "100.00]", "1O"): the digits it stands for, when nothing else
+/// is in the way. Needs at least one real digit or a decimal point.
+pub fn ocr_digits(s: &str) -> Option<String> {
+    let t: String = s.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let t = t.trim_matches(|c: char| matches!(c, '[' | ']' | '|' | '(' | ')' | ':' | ';' | '\'' | '"' | '”' | '“' | '’' | '‘' | '`'));
+    if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let mapped: String = t
+        .chars()
+        .map(|c| match c {
+            'o' | 'O' => '0',
+            'i' | 'l' | 'I' => '1',
+            'S' => '5',
+            'B' => '8',
+            c => c,
+        })
+        .collect();
+    let plain = mapped.trim_end_matches('%').replace(',', "");
+    (plain.chars().all(|c| c.is_ascii_digit() || c == '.') && plain.chars().filter(|c| *c == '.').count() <= 1 && plain.parse::<f64>().is_ok() && !plain.starts_with('.'))
+        .then_some(mapped)
+}
+
 /// Similarity in 0..1: 1 − Levenshtein / max length, over characters.
 pub fn similarity(a: &str, b: &str) -> f64 {
     strsim::normalized_levenshtein(a, b)
@@ -54,6 +78,16 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ocr_spelled_numbers() {
+        assert_eq!(ocr_digits("ioo.oo").as_deref(), Some("100.00"));
+        assert_eq!(ocr_digits("100.00]").as_deref(), Some("100.00"));
+        assert_eq!(ocr_digits("1O").as_deref(), Some("10"));
+        assert_eq!(ocr_digits("oo"), None);
+        assert_eq!(ocr_digits("Bob"), None);
+        assert_eq!(ocr_digits("及时"), None);
+    }
 
     #[test]
     fn squeezes_only_between_cjk() {

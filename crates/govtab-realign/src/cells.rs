@@ -45,6 +45,10 @@ pub fn kind_of(text: &str, m: &Matcher, family: &str) -> Kind {
     if let Some(n) = parse_plain_number(&t) {
         return Kind::Num(n);
     }
+    // a number OCR spelled with letters ("ioo.oo") is still a number
+    if let Some(n) = govtab_match::ocr_digits(&t).and_then(|d| parse_plain_number(&d)) {
+        return Kind::Num(n);
+    }
     if m.is_block_label(&t) {
         return Kind::Block;
     }
