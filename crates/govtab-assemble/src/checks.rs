@@ -347,6 +347,22 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
             }
         }
     }
+    // one unreadable 得分: the printed total fixes it
+    if let (true, Some(total_s)) = (r.kind == "self_evaluation", r.total_score) {
+        let missing: Vec<usize> = (0..r.indicators.len()).filter(|&i| r.indicators[i].score.is_none()).collect();
+        if let [i] = missing[..] {
+            let known: f64 = r.indicators.iter().filter_map(|x| x.score).sum();
+            let fs = r.funds.first().and_then(|f| f.score).unwrap_or(0.0);
+            let solved = total_s - fs - known;
+            let fits = r.indicators[i].weight.map(|w| solved <= w + TOL).unwrap_or(false);
+            if solved >= 0.0 && fits {
+                let path = format!("indicators[{i}].score");
+                r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(solved), format!("得分 unreadable; solved from Σ 得分 = {}", crate::fmt_num(total_s))));
+                r.indicators[i].score = Some(solved);
+                r.flags.retain(|f| f.field != path);
+            }
+        }
+    }
     fill_forced_zero_parts(r);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), score_failures, "score");
