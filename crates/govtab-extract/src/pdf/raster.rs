@@ -304,6 +304,18 @@ fn ridge(g: &[u8], w: usize, h: usize, horizontal: bool, reach: usize, contrast:
     ridge_cols(g, w, h, reach, contrast)
 }
 
+/// The paper a line pixel is compared with: the darker of the lightest
+/// pixels on its two sides (-1: that side is off the picture; at the edge
+/// only one side is seen).
+fn background(a: i32, b: i32) -> Option<i32> {
+    match (a, b) {
+        (-1, -1) => None,
+        (-1, b) => Some(b),
+        (a, -1) => Some(a),
+        (a, b) => Some(a.min(b)),
+    }
+}
+
 /// [`ridge`] for vertical lines: the lightest pixel 2..=reach columns left
 /// and right, computed a shift at a time over whole rows (vectorises).
 fn ridge_cols(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<bool> {
@@ -324,12 +336,7 @@ fn ridge_cols(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<
         }
         let out_row = &mut out[y * w..(y + 1) * w];
         for x in 0..w {
-            let bg = match (left[x], right[x]) {
-                (-1, -1) => continue,
-                (-1, b) => b,
-                (a, -1) => a,
-                (a, b) => a.min(b),
-            };
+            let Some(bg) = background(left[x], right[x]) else { continue };
             if bg - row[x] as i32 >= contrast {
                 out_row[x] = true;
             }
@@ -361,12 +368,7 @@ fn ridge_reference(g: &[u8], w: usize, h: usize, horizontal: bool, reach: usize,
         for i in 0..len {
             let v = g[idx(line, i)] as i32;
             // At the picture's edge only one side is seen.
-            let bg = match (side(i, -1), side(i, 1)) {
-                (-1, -1) => continue,
-                (-1, b) => b,
-                (a, -1) => a,
-                (a, b) => a.min(b),
-            };
+            let Some(bg) = background(side(i, -1), side(i, 1)) else { continue };
             if bg - v >= contrast {
                 out[idx(line, i)] = true;
             }
@@ -402,12 +404,7 @@ fn ridge_rows(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<
         let row = &g[y * w..(y + 1) * w];
         let out_row = &mut out[y * w..(y + 1) * w];
         for x in 0..w {
-            let bg = match (above[x], below[x]) {
-                (-1, -1) => continue,
-                (-1, b) => b,
-                (a, -1) => a,
-                (a, b) => a.min(b),
-            };
+            let Some(bg) = background(above[x], below[x]) else { continue };
             if bg - row[x] as i32 >= contrast {
                 out_row[x] = true;
             }
