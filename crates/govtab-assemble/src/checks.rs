@@ -363,6 +363,21 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
             }
         }
     }
+    // a printed total OCR could not read: the complete column sums stand in
+    if r.kind == "self_evaluation" && !r.indicators.is_empty() {
+        let fw = r.funds.first().and_then(|f| f.weight);
+        let fs = r.funds.first().and_then(|f| f.score);
+        for (path, get_col, extra) in [("total_weight", 0, fw), ("total_score", 1, fs)] {
+            let unread = raw.contains_key(path) && if get_col == 0 { r.total_weight.is_none() } else { r.total_score.is_none() };
+            let col: Option<f64> = r.indicators.iter().map(|i| if get_col == 0 { i.weight } else { i.score }).sum();
+            if let (true, Some(sum)) = (unread, col) {
+                let total = sum + extra.unwrap_or(0.0);
+                r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(total), "total unreadable; the column sum stands in"));
+                if get_col == 0 { r.total_weight = Some(total) } else { r.total_score = Some(total) }
+                r.flags.retain(|f| f.field != path);
+            }
+        }
+    }
     fill_forced_zero_parts(r);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), score_failures, "score");

@@ -57,7 +57,8 @@ mod tests {
         assert_eq!(parse_number("_"), Parsed::Empty);
         assert_eq!(parse_number("—"), Parsed::Empty);
         assert!(matches!(parse_number("10 1973"), Parsed::Repaired(v, _) if v == 10.0));
-        assert!(matches!(parse_number("ioo.oo"), Parsed::Repaired(v, _) if v == 100.0));
+        assert!(matches!(parse_number("1oo.oo"), Parsed::Repaired(v, _) if v == 100.0));
+        assert_eq!(parse_number("oo.oo"), Parsed::Unreadable);
         assert!(matches!(parse_number("100.00]"), Parsed::Repaired(v, _) if v == 100.0));
         assert_eq!(parse_number("及时"), Parsed::Unreadable);
         assert_eq!(normalize_comparators(">=95%"), "≥95%");

@@ -47,12 +47,12 @@ fn is_cjk_punct(c: char) -> bool {
 }
 
 /// A number OCR spelled with look-alike letters or framed by specks
-/// ("ioo.oo", "100.00]", "1O"): the digits it stands for, when nothing else
-/// is in the way. Needs at least one real digit or a decimal point.
+/// ("1oo.oo", "100.00]", "1O"): the digits it stands for, when nothing else
+/// is in the way. Needs at least one real digit: "oo.oo" may have lost one.
 pub fn ocr_digits(s: &str) -> Option<String> {
     let t: String = s.nfkc().filter(|c| !c.is_whitespace()).collect();
     let t = t.trim_matches(|c: char| matches!(c, '[' | ']' | '|' | '(' | ')' | ':' | ';' | '\'' | '"' | '”' | '“' | '’' | '‘' | '`'));
-    if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit() || c == '.') {
+    if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let mapped: String = t
@@ -81,7 +81,8 @@ mod tests {
 
     #[test]
     fn ocr_spelled_numbers() {
-        assert_eq!(ocr_digits("ioo.oo").as_deref(), Some("100.00"));
+        assert_eq!(ocr_digits("1oo.oo").as_deref(), Some("100.00"));
+        assert_eq!(ocr_digits("oo.oo"), None);
         assert_eq!(ocr_digits("100.00]").as_deref(), Some("100.00"));
         assert_eq!(ocr_digits("1O").as_deref(), Some("10"));
         assert_eq!(ocr_digits("oo"), None);

@@ -82,8 +82,10 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             let (this, other) = if field == "target" { (&ind.target, &ind.actual) } else { (&ind.actual, &ind.target) };
             let Some(text) = this.clone() else { continue };
             let Some(sh) = shape(&text) else { continue };
-            // a sentence with a number in it is not a value shape
-            if sh.prefix.chars().count() > 2 || sh.suffix.chars().count() > 8 {
+            // a sentence with a number in it is not a value shape ("2 500…"
+            // is a misread ≥ before the number, looked at below)
+            let misread_ge = text.trim().starts_with("2 ") && text.trim()[2..].trim_start().starts_with(|c: char| c.is_ascii_digit());
+            if sh.prefix.chars().count() > 2 || (sh.suffix.chars().count() > 8 && !misread_ge) {
                 continue;
             }
             let path = format!("indicators[{i}].{field}");

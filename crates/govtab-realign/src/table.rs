@@ -99,6 +99,14 @@ impl TableParser {
         let nums: Vec<&Tok> = toks.iter().filter(|t| matches!(t.kind, Kind::Num(_))).collect();
         let contentless = toks.iter().all(|t| matches!(t.kind, Kind::Num(_) | Kind::Junk | Kind::Block) || (t.text.chars().count() <= 1));
         if has_total_label || (self.kind == FormKind::SelfEvaluation && contentless && !nums.is_empty() && nums.len() <= 2 && !self.rows.is_empty()) {
+            // on a 总分 row, a number OCR could not read ("oo.oo") still holds
+            // its column: keep it so the arithmetic can stand in for it
+            let number_like = |t: &Tok| {
+                let n = normalize(&t.text);
+                matches!(t.kind, Kind::Num(_)) || (!n.is_empty() && n.chars().all(|c| "0123456789.,oOiIl|][%".contains(c)) && n.contains('.'))
+            };
+            let cells: Vec<&Tok> = toks.iter().filter(|t| number_like(t)).collect();
+            let nums = if has_total_label && cells.len() == 2 { cells } else { nums };
             match nums.len() {
                 2 => {
                     self.total_weight = Some(nums[0].text.clone());
