@@ -368,10 +368,16 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
         let fw = r.funds.first().and_then(|f| f.weight);
         let fs = r.funds.first().and_then(|f| f.score);
         for (path, get_col, extra) in [("total_weight", 0, fw), ("total_score", 1, fs)] {
-            let unread = raw.contains_key(path) && if get_col == 0 { r.total_weight.is_none() } else { r.total_score.is_none() };
+            let printed = if get_col == 0 { r.total_weight } else { r.total_score };
+            // read from damaged text ("1 0.0]") or impossible (over 100)
+            let damaged = r.repairs.iter().any(|x| x.field == path && x.stage == STAGE) || printed.map(|v| v > 100.0 + TOL).unwrap_or(false);
+            let unread = raw.contains_key(path) && (printed.is_none() || damaged);
             let col: Option<f64> = r.indicators.iter().map(|i| if get_col == 0 { i.weight } else { i.score }).sum();
             if let (true, Some(sum)) = (unread, col) {
                 let total = sum + extra.unwrap_or(0.0);
+                if printed.map(|p| close(p, total, 0.05)).unwrap_or(false) || total > 100.0 + TOL {
+                    continue;
+                }
                 r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(total), "total unreadable; the column sum stands in"));
                 if get_col == 0 { r.total_weight = Some(total) } else { r.total_score = Some(total) }
                 r.flags.retain(|f| f.field != path);
