@@ -252,6 +252,18 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
                 doubts.push(format!("'{t}' looks like two rows' values run together (a table rule was not read)"));
             }
         }
+        // OCR specks read as quotes or stops before a value ("”建立健全")
+        for field in ["target", "actual"] {
+            let cell = if field == "target" { &mut form.indicators[i].target } else { &mut form.indicators[i].actual };
+            if let Some(t) = cell.clone() {
+                let cut = t.trim_start_matches(['”', '’', '。', '，', '、', '|', '\'', '"', '`']);
+                if cut != t && cut.chars().next().map(crate::is_cjk).unwrap_or(false) {
+                    *cell = Some(cut.to_string());
+                    form.repairs.push(Repair::new(format!("{row}.{field}"), STAGE, &t, cut, "OCR specks before the value removed"));
+                }
+            }
+        }
+        let ind = &form.indicators[i];
         // a bare number beside a word value: the number is misread text or
         // a weight that slid into the value column
         for (field, this, other) in [("target", &ind.target, &ind.actual), ("actual", &ind.actual, &ind.target)] {

@@ -188,3 +188,52 @@ mod interleave_tests {
         assert!(f.flags.iter().any(|fl| fl.field == "goal_actual"));
     }
 }
+
+/// On an OCR'd page the vertical label beside the goal texts (年 / 度 / 总 /
+/// 体 / 目 / 标) is read into the start of the text ("可总体标按计划完成…"):
+/// a leading run of its characters, in their order, with at most one stray
+/// glyph before them, is cut (a repair).
+pub fn strip_label_prefix(text: &str) -> Option<(String, String)> {
+    const LABEL: &str = "年度总体目标";
+    let chars: Vec<char> = text.chars().collect();
+    let mut best = 0;
+    for start in 0..=1usize.min(chars.len()) {
+        let mut k = start;
+        let mut pos = 0; // position in LABEL, in order
+        let label: Vec<char> = LABEL.chars().collect();
+        while k < chars.len() {
+            match label[pos..].iter().position(|&c| c == chars[k]) {
+                Some(p) => {
+                    pos += p + 1;
+                    k += 1;
+                }
+                None => break,
+            }
+            if pos >= label.len() {
+                break;
+            }
+        }
+        let taken = k - start;
+        if taken >= 2 && k > best {
+            best = k;
+        }
+    }
+    if best == 0 || best >= chars.len() || !crate::clean::is_cjk_char(chars[best]) {
+        return None;
+    }
+    let cut: String = chars[..best].iter().collect();
+    Some((cut, chars[best..].iter().collect()))
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::*;
+
+    #[test]
+    fn leaked_vertical_label_is_cut() {
+        assert_eq!(strip_label_prefix("可总体标按计划完成工作").map(|x| x.1), Some("按计划完成工作".into()));
+        assert_eq!(strip_label_prefix("上度体标形成合力").map(|x| x.1), Some("形成合力".into()));
+        assert_eq!(strip_label_prefix("按计划完成工作"), None);
+        assert_eq!(strip_label_prefix("目前已完成"), None);
+    }
+}
