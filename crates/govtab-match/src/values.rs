@@ -228,6 +228,32 @@ mod tests {
     }
 }
 
+/// Curly quotes with no partner are OCR specks ("“成本控制有效性",
+/// "12”月底前"): dropped. Paired quotes (聚焦“未成年人网络保护”) stay.
+pub fn drop_unpaired_quotes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut open = false;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '“' => {
+                if chars[i + 1..].contains(&'”') {
+                    open = true;
+                    out.push(c);
+                }
+            }
+            '”' => {
+                if open {
+                    open = false;
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Signs that OCR or a missed table rule damaged a row's text: two rows'
 /// values run together ("到位可控"), a value or a total inside a 三级 name,
 /// Latin noise after a Chinese name ("…后勤保eed fi FA", trimmed). Each
@@ -252,11 +278,18 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
                 doubts.push(format!("'{t}' looks like two rows' values run together (a table rule was not read)"));
             }
         }
-        // OCR specks read as quotes or stops before a value ("”建立健全")
-        for field in ["target", "actual"] {
-            let cell = if field == "target" { &mut form.indicators[i].target } else { &mut form.indicators[i].actual };
+        // OCR specks read as quotes or stops before a value ("”建立健全"),
+        // quotes with no partner anywhere in a cell
+        for field in ["level3", "target", "actual"] {
+            let ind = &mut form.indicators[i];
+            let cell = match field {
+                "level3" => &mut ind.level3,
+                "target" => &mut ind.target,
+                _ => &mut ind.actual,
+            };
             if let Some(t) = cell.clone() {
-                let cut = t.trim_start_matches(['”', '’', '。', '，', '、', '|', '\'', '"', '`']);
+                let unquoted = drop_unpaired_quotes(&t);
+                let cut = unquoted.trim_start_matches(['”', '’', '。', '，', '、', '|', '\'', '"', '`']);
                 if cut != t && cut.chars().next().map(crate::is_cjk).unwrap_or(false) {
                     *cell = Some(cut.to_string());
                     form.repairs.push(Repair::new(format!("{row}.{field}"), STAGE, &t, cut, "OCR specks before the value removed"));
@@ -314,6 +347,13 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
 mod damage_tests {
     use super::*;
     use govtab_model::{FormKind, IndicatorDraft};
+
+    #[test]
+    fn unpaired_quotes_go_paired_stay() {
+        assert_eq!(drop_unpaired_quotes("“成本控制有效性"), "成本控制有效性");
+        assert_eq!(drop_unpaired_quotes("及时，12”月底前完成"), "及时，12月底前完成");
+        assert_eq!(drop_unpaired_quotes("聚焦“未成年人网络保护”“个人信息保护”等"), "聚焦“未成年人网络保护”“个人信息保护”等");
+    }
 
     #[test]
     fn run_together_rows_and_noise_are_flagged() {
