@@ -162,6 +162,23 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     }
                 }
             }
+            // a rate (…率, …满意度) whose '%' OCR lost on both values, in a
+            // form that prints its other rates with '%'
+            let l3 = form.indicators[i].level3.clone().unwrap_or_default();
+            let is_rate = l3.ends_with('率') || l3.ends_with("满意度");
+            let other_bare = other.as_deref().and_then(shape).map(|o| unit_of(&o.suffix).is_empty()).unwrap_or(true);
+            if is_rate && unit_of(&suffix).is_empty() && other_bare && sh.number.parse::<f64>().map(|x| x <= 100.0).unwrap_or(false) {
+                let pct_rows = form
+                    .indicators
+                    .iter()
+                    .filter(|x| [&x.target, &x.actual].into_iter().flatten().any(|t| shape(t).map(|s| s.suffix == "%").unwrap_or(false)))
+                    .count();
+                if pct_rows >= 2 {
+                    why.push("'%' lost on a rate; the form prints its rates with '%'".into());
+                    doubt.push("'%' assumed for a rate".into());
+                    suffix = "%".into();
+                }
+            }
             // target and actual of one row measure the same thing
             if field == "target" {
                 if let Some(o) = other.as_deref().and_then(shape) {
@@ -216,6 +233,21 @@ mod tests {
         repair_values(&mut f, &v, conv);
         assert_eq!(f.indicators[1].target.as_deref(), Some(">600个"));
         assert!(f.repairs.is_empty());
+    }
+
+    #[test]
+    fn a_rate_that_lost_its_percent_gets_it_back_flagged() {
+        let v = Vocabulary::builtin();
+        let mut f = form(&[("≥90%", "90%"), ("≥80", "80"), ("≥80%", "85%"), ("≥2次", "2")]);
+        for (i, n) in ["服务对象满意度", "受援地区满意度", "完成率", "培训次数"].iter().enumerate() {
+            f.indicators[i].level3 = Some(n.to_string());
+        }
+        repair_values(&mut f, &v, (3, 0));
+        assert_eq!(f.indicators[1].target.as_deref(), Some("≥80%"));
+        assert_eq!(f.indicators[1].actual.as_deref(), Some("80%"));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[1].target"));
+        // not a rate: left alone
+        assert_eq!(f.indicators[3].actual.as_deref(), Some("2"));
     }
 
     #[test]
