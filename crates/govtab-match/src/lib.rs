@@ -170,7 +170,7 @@ impl<'v> Matcher<'v> {
     /// Is this text one of the qualitative value words?
     pub fn is_qualitative(&self, text: &str) -> bool {
         let t = normalize(text);
-        self.vocab.qualitative_values.iter().any(|q| *q == t)
+        self.vocab.qualitative_values.contains(&t)
     }
 
     /// Is this cell a piece of the vertical block label (绩 / 效指标 / 绩效指标)?
@@ -179,7 +179,7 @@ impl<'v> Matcher<'v> {
         if t.is_empty() {
             return false;
         }
-        if self.vocab.block_labels.iter().any(|b| *b == t) {
+        if self.vocab.block_labels.contains(&t) {
             return true;
         }
         // every ideograph is one of 绩效指标; other glyphs are OCR noise

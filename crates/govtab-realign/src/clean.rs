@@ -59,7 +59,7 @@ pub fn strip_html(s: &str) -> String {
         }
         out.push_str(&rest[..start]);
         let name = tag.trim_start_matches('/').split(' ').next().unwrap_or("").to_ascii_lowercase();
-        if (name == "p" || name == "br") && tag.starts_with('/') || name == "br" {
+        if name == "br" || (name == "p" && tag.starts_with('/')) {
             out.push('\n');
         }
         rest = &after[end + 1..];

@@ -167,7 +167,7 @@ fn parse_fund_words(words: &[String], f: &mut FormDraft, m: &Matcher, at: Proven
     let self_eval = f.kind == FormKind::SelfEvaluation;
     let mut carry: Vec<String> = Vec::new();
     for (k, (item, raw, before, after)) in groups.into_iter().enumerate() {
-        let mut vals: Vec<String> = carry.drain(..).collect();
+        let mut vals: Vec<String> = std::mem::take(&mut carry);
         vals.extend(before);
         vals.extend(after);
         let cap = if !self_eval { 1 } else if k == 0 { 6 } else { 3 };

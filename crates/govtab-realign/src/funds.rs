@@ -30,7 +30,6 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
     if labelled.is_empty() {
         return None;
     }
-    let _ = &labelled;
     let at = |i: usize| Provenance { page: line.page, line: line.no, col: line.cells[i].col };
     match kind {
         FormKind::Target => {

@@ -37,7 +37,7 @@ pub fn is_label_fragment(t: &str) -> bool {
 pub fn is_goal_header(line: &SrcLine, m: &Matcher) -> bool {
     line.cells.iter().any(|c| {
         let n = normalize(&c.text);
-        is_expected_label(&c.text) || is_actual_label(&c.text) || m.vocab.goal_labels.iter().any(|g| *g == n)
+        is_expected_label(&c.text) || is_actual_label(&c.text) || m.vocab.goal_labels.contains(&n)
     })
 }
 
@@ -66,7 +66,8 @@ impl GoalParser {
                 self.exp_col = Some(c.col);
             } else if is_actual_label(&c.text) {
                 self.act_col = Some(c.col);
-            } else if m.vocab.goal_labels.iter().any(|g| *g == n) || m.is_block_label(&n) || is_label_fragment(&n) || n == "项目绩效目标" {
+            } else if m.vocab.goal_labels.contains(&n) || m.is_block_label(&n) || is_label_fragment(&n) || n == "项目绩效目标" {
+                // a label, not text
             } else if n.chars().count() > 3 {
                 rest.push(c.clone());
             } else {
@@ -113,7 +114,6 @@ impl GoalParser {
         // an actual column made of fragments of the expected text: the form
         // printed the same text twice and the column edge cut it up
         if let (Some(e), Some(a)) = (&expected, &actual) {
-            let _ = a;
             let frags: Vec<&str> = self
                 .actual
                 .iter()

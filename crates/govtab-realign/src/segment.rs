@@ -1,7 +1,7 @@
 //! Splitting a document into forms, and the per-form section state machine.
 
 use govtab_match::{is_cjk, normalize, Matcher};
-use govtab_model::{FormDraft, FormKind, Provenance, Repair};
+use govtab_model::{FormDraft, FormKind, Repair};
 
 use crate::clean::SrcLine;
 use crate::{flat, funds, goals, header, table, STAGE};
@@ -181,7 +181,6 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
         if line.is_blank() {
             continue;
         }
-        let at = Provenance { page: line.page, line: line.no, col: 0 };
         if flat::is_flattened(line, m) {
             let reached_table = flat::parse_flat(line, &mut f, &mut tp, m);
             if reached_table {
@@ -226,12 +225,9 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
                     gp.text(line, m);
                     continue;
                 }
-                if hdr.feed(line, m, &mut f.fields, &mut f.repairs) {
-                    continue;
-                }
-                // unlabelled text in the header area: a goal without its label
-                // (target forms) or stray text; keep it visible for explain.
-                let _ = at;
+                // unlabelled text in the header area (a cover line, stray
+                // OCR text) is no field; it stays in the extract artifact
+                hdr.feed(line, m, &mut f.fields, &mut f.repairs);
             }
             State::Indicators => {
                 if tp.feed(line, m) == table::Feed::Total {
