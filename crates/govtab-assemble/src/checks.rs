@@ -321,6 +321,25 @@ fn fill_forced_zero_parts(r: &mut Record) {
     }
 }
 
+/// One blank cell in an indicator column (`weight`, `score`) whose total is
+/// known: the total less the other rows and the funds row's share is its
+/// value, when `fits` accepts it (a repair; any flag on the cell goes).
+fn solve_one_missing(r: &mut Record, raw: &RawCells, field: &str, total: f64, fits: impl Fn(&Record, usize, f64) -> bool) {
+    let paths: Vec<String> = (0..r.indicators.len()).map(|i| format!("indicators[{i}].{field}")).collect();
+    let missing: Vec<usize> = (0..paths.len()).filter(|&i| get(r, &paths[i]).is_none()).collect();
+    let [i] = missing[..] else { return };
+    let known: f64 = paths.iter().filter_map(|p| get(r, p)).sum();
+    let solved = total - get(r, &format!("funds[0].{field}")).unwrap_or(0.0) - known;
+    if !fits(r, i, solved) {
+        return;
+    }
+    let name = if field == "weight" { "分值" } else { "得分" };
+    let path = &paths[i];
+    r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(solved), format!("{name} unreadable; solved from Σ {name} = {}", crate::fmt_num(total))));
+    set(r, path, solved);
+    r.flags.retain(|f| f.field != *path);
+}
+
 /// A number read from damaged text ("ioo.oo") that the group's arithmetic
 /// then confirms is no longer doubtful: its flag goes (the repair stays).
 fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
@@ -331,36 +350,13 @@ fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
 }
 
 pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
-    // one unreadable 分值: the sum fixes it
     if r.kind == "self_evaluation" {
-        let missing: Vec<usize> = (0..r.indicators.len()).filter(|&i| r.indicators[i].weight.is_none()).collect();
-        if let [i] = missing[..] {
-            let total_w = r.total_weight.unwrap_or(100.0);
-            let known: f64 = r.indicators.iter().filter_map(|x| x.weight).sum();
-            let solved = total_w - r.funds.first().and_then(|f| f.weight).unwrap_or(0.0) - known;
-            let score_ok = r.indicators[i].score.map(|s| s <= solved + TOL).unwrap_or(true);
-            if solved > 0.0 && solved <= total_w && score_ok {
-                r.repairs.push(Repair::new(format!("indicators[{i}].weight"), STAGE, raw.get(&format!("indicators[{i}].weight")).cloned().unwrap_or_default(), crate::fmt_num(solved), format!("分值 unreadable; solved from Σ 分值 = {total_w}")));
-                r.indicators[i].weight = Some(solved);
-                let path = format!("indicators[{i}].weight");
-                r.flags.retain(|f| f.field != path);
-            }
-        }
-    }
-    // one unreadable 得分: the printed total fixes it
-    if let (true, Some(total_s)) = (r.kind == "self_evaluation", r.total_score) {
-        let missing: Vec<usize> = (0..r.indicators.len()).filter(|&i| r.indicators[i].score.is_none()).collect();
-        if let [i] = missing[..] {
-            let known: f64 = r.indicators.iter().filter_map(|x| x.score).sum();
-            let fs = r.funds.first().and_then(|f| f.score).unwrap_or(0.0);
-            let solved = total_s - fs - known;
-            let fits = r.indicators[i].weight.map(|w| solved <= w + TOL).unwrap_or(false);
-            if solved >= 0.0 && fits {
-                let path = format!("indicators[{i}].score");
-                r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(solved), format!("得分 unreadable; solved from Σ 得分 = {}", crate::fmt_num(total_s))));
-                r.indicators[i].score = Some(solved);
-                r.flags.retain(|f| f.field != path);
-            }
+        // one unreadable 分值: the sum fixes it
+        let total_w = r.total_weight.unwrap_or(100.0);
+        solve_one_missing(r, raw, "weight", total_w, |r, i, v| v > 0.0 && v <= total_w && r.indicators[i].score.map(|s| s <= v + TOL).unwrap_or(true));
+        // one unreadable 得分: the printed total fixes it
+        if let Some(total_s) = r.total_score {
+            solve_one_missing(r, raw, "score", total_s, |r, i, v| v >= 0.0 && r.indicators[i].weight.map(|w| v <= w + TOL).unwrap_or(false));
         }
     }
     // a printed total OCR could not read: the complete column sums stand in

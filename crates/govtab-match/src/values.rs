@@ -321,10 +321,18 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
             };
             if let Some(t) = cell.clone() {
                 let unquoted = drop_unpaired_quotes(&t);
-                let cut = unquoted.trim_start_matches(['”', '’', '。', '，', '、', '|', '\'', '"', '`']);
-                if cut != t && cut.chars().next().map(crate::is_cjk).unwrap_or(false) {
+                let head = if field == "level3" { &['”', '’', '。', '，', '、', '.', ',', ':', '：', ';', '；', '|', '\'', '"', '`'][..] } else { &['”', '’', '。', '，', '、', '|', '\'', '"', '`'][..] };
+                let mut cut = unquoted.trim_start_matches(head);
+                if field == "level3" {
+                    // specks after a name too ("…满意度“")
+                    cut = cut.trim_end_matches(['“', '‘', '，', '、', ':', '：', '|', '\'', '"', '`']);
+                }
+                // a name may start with anything left; a value must start with
+                // its Chinese text once the specks are gone
+                let ok = !cut.is_empty() && (field == "level3" || cut.chars().next().map(crate::is_cjk).unwrap_or(false));
+                if cut != t && ok {
                     *cell = Some(cut.to_string());
-                    form.repairs.push(Repair::new(format!("{row}.{field}"), STAGE, &t, cut, "OCR specks before the value removed"));
+                    form.repairs.push(Repair::new(format!("{row}.{field}"), STAGE, &t, cut, "OCR specks at the ends of the cell removed"));
                 }
             }
         }
@@ -348,13 +356,6 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
         }
         let ind = &form.indicators[i];
         if let Some(l3) = ind.level3.clone() {
-            // OCR specks read as punctuation at the ends of a name
-            let cut = l3.trim_start_matches(['”', '’', '。', '，', '、', '.', ',', ':', '：', ';', '；', '|', '\'', '"', '`']).trim_end_matches(['“', '‘', '，', '、', ':', '：', '|', '\'', '"', '`']);
-            if cut != l3 && !cut.is_empty() {
-                form.repairs.push(Repair::new(format!("indicators[{i}].level3"), STAGE, &l3, cut, "OCR specks at the ends of the name removed"));
-                form.indicators[i].level3 = Some(cut.to_string());
-            }
-            let l3 = form.indicators[i].level3.clone().unwrap_or_default();
             let n = normalize(&l3);
             if n.contains("总分") || n.contains('%') || n.contains('≥') || n.contains(">=") {
                 doubts.push(format!("三级 name '{l3}' holds a value or a total: cells of two rows run together"));

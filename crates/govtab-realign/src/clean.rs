@@ -3,11 +3,6 @@
 use govtab_match::is_cjk;
 use govtab_model::{Document, LineLayout};
 
-/// Is `c` a CJK ideograph?
-pub fn is_cjk_char(c: char) -> bool {
-    is_cjk(c)
-}
-
 /// A cleaned cell with its position in the input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SrcCell {

@@ -218,7 +218,7 @@ pub fn strip_label_prefix(text: &str) -> Option<(String, String)> {
             best = k;
         }
     }
-    if best == 0 || best >= chars.len() || !crate::clean::is_cjk_char(chars[best]) {
+    if best == 0 || best >= chars.len() || !govtab_match::is_cjk(chars[best]) {
         return None;
     }
     let cut: String = chars[..best].iter().collect();

@@ -316,6 +316,18 @@ fn background(a: i32, b: i32) -> Option<i32> {
     }
 }
 
+/// Mark the pixels of `row` darker by `contrast` than their background
+/// (the lightest pixels on either side, `side_a`/`side_b`).
+fn mark_ridge(row: &[u8], side_a: &[i32], side_b: &[i32], contrast: i32, out_row: &mut [bool]) {
+    for x in 0..row.len() {
+        if let Some(bg) = background(side_a[x], side_b[x]) {
+            if bg - row[x] as i32 >= contrast {
+                out_row[x] = true;
+            }
+        }
+    }
+}
+
 /// [`ridge`] for vertical lines: the lightest pixel 2..=reach columns left
 /// and right, computed a shift at a time over whole rows (vectorises).
 fn ridge_cols(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<bool> {
@@ -334,13 +346,7 @@ fn ridge_cols(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<
                 right[x] = right[x].max(row[x + d] as i32);
             }
         }
-        let out_row = &mut out[y * w..(y + 1) * w];
-        for x in 0..w {
-            let Some(bg) = background(left[x], right[x]) else { continue };
-            if bg - row[x] as i32 >= contrast {
-                out_row[x] = true;
-            }
-        }
+        mark_ridge(row, &left, &right, contrast, &mut out[y * w..(y + 1) * w]);
     }
     out
 }
@@ -401,14 +407,7 @@ fn ridge_rows(g: &[u8], w: usize, h: usize, reach: usize, contrast: i32) -> Vec<
                 }
             }
         }
-        let row = &g[y * w..(y + 1) * w];
-        let out_row = &mut out[y * w..(y + 1) * w];
-        for x in 0..w {
-            let Some(bg) = background(above[x], below[x]) else { continue };
-            if bg - row[x] as i32 >= contrast {
-                out_row[x] = true;
-            }
-        }
+        mark_ridge(&g[y * w..(y + 1) * w], &above, &below, contrast, &mut out[y * w..(y + 1) * w]);
     }
     out
 }
