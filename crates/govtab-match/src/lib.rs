@@ -167,6 +167,43 @@ impl<'v> Matcher<'v> {
         !t.is_empty() && self.vocab.indicator_headers.iter().any(|h| normalize(h) == t)
     }
 
+    /// How many indicator-table header names an OCR'd cell holds: 1 for a
+    /// look-alike of one (`-级目标`), more when the cells ran together
+    /// (`三级目标指标目标值`). Names of two characters (分值, 得分: the
+    /// funds block has them too) do not count.
+    pub fn indicator_header_hits(&self, text: &str) -> usize {
+        let t = normalize(text);
+        let t = trim_junk(&t);
+        if t.is_empty() {
+            return 0;
+        }
+        // 分值/得分 also head the funds block: only the longer names count
+        let mut names: Vec<&str> = self.vocab.indicator_headers.iter().map(|h| h.as_str()).filter(|h| h.chars().count() >= 3).collect();
+        if names.contains(&t) {
+            return 1;
+        }
+        // a look-alike of one name (which one does not matter here)
+        if names.iter().any(|h| Confusables::builtin().similarity(t, h) >= 0.74) {
+            return 1;
+        }
+        let mut rest = t.to_string();
+        let mut hits = 0;
+        // longest names first, so 年度指标值 is not also counted as 指标值
+        names.sort_by_key(|h| std::cmp::Reverse(h.chars().count()));
+        for h in names {
+            if let Some(at) = rest.find(h) {
+                rest.replace_range(at..at + h.len(), "|");
+                hits += 1;
+            }
+        }
+        hits
+    }
+
+    /// Is `l2` one of the 二级 categories of the 一级 category `l1`?
+    pub fn is_level2_of(&self, l2: &str, l1: &str, family: &str) -> bool {
+        self.vocab.level1.iter().any(|l| l.family == family && l.name == l1 && l.level2.iter().any(|x| x == l2))
+    }
+
     /// Is this text one of the qualitative value words?
     pub fn is_qualitative(&self, text: &str) -> bool {
         let t = normalize(text);

@@ -221,6 +221,14 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
                     hdr.stop();
                     continue;
                 }
+                if table::is_headless_table_start(line, m, &layout) {
+                    f.repairs.push(Repair::new("indicators", STAGE, "", "", "table header unreadable (OCR); table starts at its first 一级/二级 category row"));
+                    state = State::Indicators;
+                    if tp.feed(line, m) == table::Feed::Total {
+                        state = State::Tail;
+                    }
+                    continue;
+                }
                 if state == State::Goals {
                     gp.text(line, m);
                     continue;

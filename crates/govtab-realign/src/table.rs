@@ -16,9 +16,27 @@ use crate::cells::{kind_of, starts_with_comparator, Kind};
 use crate::clean::SrcLine;
 use crate::STAGE;
 
-/// A header row of the indicator table (any three header cells).
+/// A header row of the indicator table (any three header cells). On an OCR
+/// page, where the header cells come out garbled (`-级目标`) or run together
+/// (`三级目标指标目标值`), two look-alike or contained header names suffice.
 pub fn is_indicator_header(line: &SrcLine, m: &Matcher) -> bool {
-    line.cells.iter().filter(|c| m.is_indicator_header(&c.text)).count() >= 3
+    if line.cells.iter().filter(|c| m.is_indicator_header(&c.text)).count() >= 3 {
+        return true;
+    }
+    line.ocr && line.cells.iter().map(|c| m.indicator_header_hits(&c.text)).sum::<usize>() >= 2
+}
+
+/// The first indicator row of a table whose header OCR lost entirely: a
+/// line that opens with a 一级 category followed by one of its 二级
+/// categories (`投入与管理 | 投入管理 | …`), with more cells after them.
+pub fn is_headless_table_start(line: &SrcLine, m: &Matcher, family: &str) -> bool {
+    if !line.ocr || line.cells.len() < 3 {
+        return false;
+    }
+    let (Some(a), Some(b)) = (m.category(&line.cells[0].text, family), m.category(&line.cells[1].text, family)) else {
+        return false;
+    };
+    a.score >= 0.75 && b.score >= 0.75 && matches!(a.level, Level::L1 | Level::Both) && matches!(b.level, Level::L2 | Level::Both) && m.is_level2_of(&b.name, &a.name, family)
 }
 
 /// `评分等级 | 优` → `优`.
