@@ -103,7 +103,8 @@ fn set(r: &mut Record, path: &str, v: f64) {
 }
 
 /// The values a printed number may really be: one confusable digit
-/// swapped, or a decimal point OCR dropped.
+/// swapped, a decimal point OCR dropped, or a thousands comma read as a
+/// point.
 pub fn variants(raw: &str, pairs: &[(char, char)]) -> Vec<f64> {
     let s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '%').collect();
     let chars: Vec<char> = s.chars().collect();
@@ -126,6 +127,14 @@ pub fn variants(raw: &str, pairs: &[(char, char)]) -> Vec<f64> {
                 if let Ok(v) = format!("{a}.{b}").parse::<f64>() {
                     out.push(v);
                 }
+            }
+        }
+    }
+    // a thousands comma read as a point: "30.120" for 30,120
+    if let Some((a, b)) = s.split_once('.') {
+        if b.len() == 3 && !a.is_empty() && a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()) {
+            if let Ok(v) = format!("{a}{b}").parse::<f64>() {
+                out.push(v);
             }
         }
     }
@@ -321,6 +330,70 @@ fn fill_forced_zero_parts(r: &mut Record) {
     }
 }
 
+/// Funds cells OCR lost that the block's arithmetic gives back:
+/// - 年度资金总额 in a column whose parts were all read (and are not all 0:
+///   a total with no breakdown stays unknown) is their sum;
+/// - one lost part is the total less the other parts;
+/// - at 执行率 100% a lost 全年预算数 or 全年执行数 is the other one — flagged,
+///   since a row that overspent also prints 100%.
+///
+/// Every fill is a repair; the cell's "unreadable" flag goes when the sums
+/// force it.
+fn solve_funds(r: &mut Record, raw: &RawCells) {
+    for _ in 0..2 {
+        solve_fund_sums(r, raw);
+        for i in 0..r.funds.len() {
+            let f = &r.funds[i];
+            let at_full = f.execution_rate.map(|x| close(x, 100.0, 0.005)).unwrap_or(false);
+            let fill = match (f.annual_budget, f.executed) {
+                (None, Some(e)) if at_full => Some(("annual_budget", e, "全年执行数")),
+                (Some(b), None) if at_full => Some(("executed", b, "全年预算数")),
+                _ => None,
+            };
+            if let Some((name, v, from)) = fill {
+                let path = format!("funds[{i}].{name}");
+                r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), format!("unreadable; 执行率 100% gives {from}")));
+                r.flags.retain(|x| x.field != path);
+                r.flags.push(Flag::new(&path, STAGE, format!("taken from {from} at 执行率 100% (an overspent row prints 100% too)")));
+                set(r, &path, v);
+            }
+        }
+    }
+}
+
+fn solve_fund_sums(r: &mut Record, raw: &RawCells) {
+    let Some(total) = total_row(r) else { return };
+    let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
+    if parts.is_empty() {
+        return;
+    }
+    for name in ["initial_budget", "annual_budget", "executed"] {
+        let tpath = format!("funds[{total}].{name}");
+        let vals: Vec<Option<f64>> = parts.iter().map(|&k| get(r, &format!("funds[{k}].{name}"))).collect();
+        let missing: Vec<usize> = (0..parts.len()).filter(|&j| vals[j].is_none()).collect();
+        let known: f64 = vals.iter().flatten().sum();
+        match (get(r, &tpath), missing.as_slice()) {
+            (None, []) if known > 0.0 => {
+                r.repairs.push(Repair::new(&tpath, STAGE, raw.get(&tpath).cloned().unwrap_or_default(), crate::fmt_num(known), "unreadable; 年度资金总额 = Σ its parts"));
+                r.flags.retain(|x| x.field != tpath);
+                set(r, &tpath, known);
+            }
+            (Some(t), [j]) if t - known >= -TOL && known > 0.0 => {
+                let path = format!("funds[{}].{name}", parts[*j]);
+                let v = (t - known).max(0.0);
+                // a blank the sums leave at 0 may be printed blank: kept
+                if raw.get(&path).is_none() && v < TOL {
+                    continue;
+                }
+                r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), "unreadable; 年度资金总额 less the other parts"));
+                r.flags.retain(|x| x.field != path);
+                set(r, &path, v);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// One blank cell in an indicator column (`weight`, `score`) whose total is
 /// known: the total less the other rows and the funds row's share is its
 /// value, when `fits` accepts it (a repair; any flag on the cell goes).
@@ -381,6 +454,7 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
         }
     }
     fill_forced_zero_parts(r);
+    solve_funds(r, raw);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), score_failures, "score");
     confirm(r, &cells, score_failures);
@@ -444,6 +518,8 @@ mod tests {
         let v = variants("35", &pairs());
         assert!(v.contains(&36.0) && v.contains(&85.0) && v.contains(&3.5));
         assert!(!v.contains(&35.0));
+        assert!(variants("30.120", &pairs()).contains(&30120.0));
+        assert!(!variants("30.12", &pairs()).contains(&3012.0));
     }
 
     #[test]
@@ -492,11 +568,34 @@ mod tests {
         check(&mut r, &raw, &pairs());
         assert_eq!(r.funds[2].annual_budget, Some(0.0));
         assert_eq!(r.funds[3].annual_budget, Some(0.0));
-        // not forced when the parts read do not reach the total
+        // one part lost while the others fall short: the difference
         r.funds[1].annual_budget = Some(300.0);
         r.funds[2].annual_budget = None;
         check(&mut r, &raw, &pairs());
-        assert_eq!(r.funds[2].annual_budget, None);
+        assert_eq!(r.funds[2].annual_budget, Some(100.0));
+        assert!(r.repairs.iter().any(|x| x.field == "funds[2].annual_budget" && x.after == "100"));
+        // two parts lost: not forced
+        r.funds[2].annual_budget = None;
+        r.funds[3].annual_budget = None;
+        check(&mut r, &raw, &pairs());
+        assert_eq!((r.funds[2].annual_budget, r.funds[3].annual_budget), (None, None));
+    }
+
+    #[test]
+    fn lost_funds_cells_come_back_from_the_block_arithmetic() {
+        let (mut r, mut raw) = record(&[("90", "90")], None);
+        let row = |item: &str, b: Option<f64>, e: Option<f64>| Fund { item: item.into(), annual_budget: b, executed: e, execution_rate: Some(100.0), ..Default::default() };
+        r.funds[0] = Fund { weight: Some(10.0), score: Some(10.0), ..row("年度资金总额", None, Some(300.0)) };
+        r.funds.push(row("当年财政拨款", Some(200.0), None));
+        r.funds.push(row("其他资金", Some(100.0), None));
+        raw.insert("funds[1].executed".into(), "2oo.o0x".into());
+        check(&mut r, &raw, &pairs());
+        // the total from its parts, a part's lost 执行数 from its 预算数 at 100%
+        assert_eq!(r.funds[0].annual_budget, Some(300.0));
+        assert_eq!(r.funds[1].executed, Some(200.0));
+        // the 100% fill is flagged (an overspent row prints 100% too)
+        assert!(r.flags.iter().any(|f| f.field == "funds[1].executed"));
+        assert!(!r.flags.iter().any(|f| f.field == "funds[0].annual_budget"));
     }
 
     #[test]

@@ -37,7 +37,26 @@ pub fn parse_number(raw: &str) -> Parsed {
             return Parsed::Repaired(v, format!("OCR letters or specks in '{}' read as digits", raw.trim()));
         }
     }
+    // "30120a", "0——s", "+168.00": one clean number with a few specks of
+    // non-digit junk beside it (more junk, or digits in it, is no number)
+    if let Some((lead, core, tail)) = framed_number(&t) {
+        if let Parsed::Clean(v) = parse_number(core) {
+            return Parsed::Repaired(v, format!("junk '{lead}…{tail}' beside the number dropped"));
+        }
+    }
     Parsed::Unreadable
+}
+
+/// `t` as junk + number + junk, when the junk on each side is at most
+/// [`MAX_JUNK`] characters and holds no digit.
+fn framed_number(t: &str) -> Option<(&str, &str, &str)> {
+    const MAX_JUNK: usize = 3;
+    let start = t.find(|c: char| c.is_ascii_digit())?;
+    let body = &t[start..];
+    let len = body.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '%')).unwrap_or(body.len());
+    let (lead, core, tail) = (&t[..start], &body[..len], &body[len..]);
+    let junk_ok = |s: &str| s.chars().count() <= MAX_JUNK && !s.chars().any(|c| c.is_ascii_digit());
+    (junk_ok(lead) && junk_ok(tail) && !(lead.is_empty() && tail.is_empty())).then_some((lead, core, tail))
 }
 
 /// `>=` → `≥`, `<=` → `≤` (full-width forms too).
@@ -62,5 +81,13 @@ mod tests {
         assert!(matches!(parse_number("100.00]"), Parsed::Repaired(v, _) if v == 100.0));
         assert_eq!(parse_number("及时"), Parsed::Unreadable);
         assert_eq!(normalize_comparators(">=95%"), "≥95%");
+        // junk beside one number
+        assert!(matches!(parse_number("30120a"), Parsed::Repaired(v, _) if v == 30120.0));
+        assert!(matches!(parse_number("37178180.26上"), Parsed::Repaired(v, _) if v == 37178180.26));
+        assert!(matches!(parse_number("0——s"), Parsed::Repaired(v, _) if v == 0.0));
+        // digits in the junk, or too much of it: no number
+        assert_eq!(parse_number("1a2"), Parsed::Unreadable);
+        assert_eq!(parse_number("12 万元以上"), Parsed::Repaired(12.0, "kept the first number of '12 万元以上'".into()));
+        assert_eq!(parse_number("约为12万元以上"), Parsed::Unreadable);
     }
 }
