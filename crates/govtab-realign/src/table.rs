@@ -108,6 +108,7 @@ impl TableParser {
             .cells
             .iter()
             .flat_map(|c| split_category_pair(&c.text, m, &self.family).into_iter().map(move |t| (t, c.col)))
+            .flat_map(|(t, col)| if line.ocr { split_trailing_number(&t) } else { vec![t] }.into_iter().map(move |t| (t, col)))
             .map(|(t, _col)| Tok { kind: kind_of(&t, m, &self.family), text: t })
             .collect();
         let at = Provenance { page: line.page, line: line.no, col: 0 };
@@ -443,6 +444,25 @@ fn overlap_join(head: &str, tail: &str) -> Option<String> {
     (last == first).then(|| format!("{head}{}", &tail[first.len_utf8()..]))
 }
 
+/// "合理 10.00" in one OCR cell: a value and the 分值 beside it, which OCR
+/// ran together across a missed rule. Split when the last word is a plain
+/// score-sized number (≤ 3 integer digits, ≤ 2 decimals) and what precedes
+/// it is not a number or a lone glyph itself.
+fn split_trailing_number(text: &str) -> Vec<String> {
+    let t = text.trim();
+    let Some((head, last)) = t.rsplit_once(char::is_whitespace) else { return vec![text.to_string()] };
+    let head = head.trim();
+    let (int, frac) = last.split_once('.').unwrap_or((last, ""));
+    let score_sized = !int.is_empty() && int.len() <= 3 && frac.len() <= 2 && int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit());
+    let head_is_number = head.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == ' ');
+    // a one-glyph head is a (misread) comparator of the number: "之 80"
+    if score_sized && head.chars().count() >= 2 && !head_is_number {
+        vec![head.to_string(), last.to_string()]
+    } else {
+        vec![text.to_string()]
+    }
+}
+
 /// "产出指标 质量指标" in one cell: two category names.
 fn split_category_pair(text: &str, m: &Matcher, family: &str) -> Vec<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -533,5 +553,31 @@ mod tests {
         assert_eq!(rows[0].level3.as_deref(), Some("全年稳定运行时间"));
         assert_eq!(rows[1].level3.as_deref(), Some("活动、检查的用户好评率"));
         assert_eq!(rows[1].target.as_deref(), Some("≥90.00(%)"));
+    }
+
+    #[test]
+    fn ocr_header_cells_garbled_or_run_together_still_start_the_table() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let ocr = |cells: &[&str]| SrcLine { ocr: true, ..line(cells) };
+        assert!(is_indicator_header(&ocr(&["-级目标", "-级目标", ""]), &m));
+        assert!(is_indicator_header(&ocr(&["2020 年绩效目标三级目标指标目标值"]), &m));
+        // the funds header shares 分值/得分: not an indicator header
+        assert!(!is_indicator_header(&ocr(&["年初预算数", "分值", "执行率", "得分"]), &m));
+        // the same garbled cells on a text layer that is no OCR: not trusted
+        assert!(!is_indicator_header(&line(&["-级目标", "-级目标"]), &m));
+        // header lost: the first 一级/二级 row opens the table
+        assert!(is_headless_table_start(&ocr(&["投入与管理", "投入管理", "ATR", "-100%"]), &m, "2020"));
+        assert!(!is_headless_table_start(&ocr(&["投入与管理", "满意度", "ATR", "-100%"]), &m, "2020"));
+    }
+
+    #[test]
+    fn a_value_run_into_its_score_is_split_on_ocr_lines() {
+        assert_eq!(split_trailing_number("合理 10.00"), ["合理", "10.00"]);
+        assert_eq!(split_trailing_number("提升 5"), ["提升", "5"]);
+        // a comparator glyph and its number, a count with its unit, a money amount: one cell
+        assert_eq!(split_trailing_number("之 80"), ["之 80"]);
+        assert_eq!(split_trailing_number("30 个"), ["30 个"]);
+        assert_eq!(split_trailing_number("预算 12000"), ["预算 12000"]);
     }
 }
