@@ -70,12 +70,66 @@ pub fn comparator_convention(forms: &[FormDraft], v: &Vocabulary) -> (usize, usi
     (glyph_ge, ascii)
 }
 
+/// OCR junk around a value whose shape is known, cut (with the reason):
+/// - Latin or punctuation specks after a qualitative word ("完成ee",
+///   "稳定2B", "持续稳定—"), at most three of them;
+/// - anything without Chinese after the closing bracket of a unit
+///   ("≥90.00(%)st", "=100(%)—i");
+/// - "2>"/"2≥" before the number: one ≥ OCR read twice.
+pub fn clean_value(text: &str, v: &Vocabulary) -> Option<(String, &'static str)> {
+    let t = text.trim();
+    // the longest qualitative word the text starts with
+    let qual = v.qualitative_values.iter().filter(|q| t.starts_with(q.as_str())).max_by_key(|q| q.len());
+    if let Some(q) = qual {
+        let rest = t[q.len()..].trim();
+        let specks = !rest.is_empty() && rest.chars().count() <= 3 && !rest.chars().any(crate::is_cjk) && !rest.chars().all(|c| c.is_ascii_digit() || c == '.');
+        if specks {
+            return Some((q.clone(), "OCR specks after the value word cut"));
+        }
+        return None;
+    }
+    let mut out = t.to_string();
+    let mut why = None;
+    for glitch in ["2>", "2≥", "2 >", "2 ≥"] {
+        if let Some(rest) = out.strip_prefix(glitch) {
+            if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+                out = format!("≥{}", rest.trim_start());
+                why = Some("'2>' before the number is one misread ≥");
+                break;
+            }
+        }
+    }
+    if let Some(sh) = shape(&out) {
+        if let (Some(open), Some(close)) = (sh.suffix.find(['(', '（']), sh.suffix.find([')', '）'])) {
+            let after = &sh.suffix[close + sh.suffix[close..].chars().next().map(char::len_utf8).unwrap_or(1)..];
+            if open == 0 && !after.trim().is_empty() && !after.chars().any(crate::is_cjk) {
+                let keep = &sh.suffix[..sh.suffix.len() - after.len()];
+                out = format!("{}{}{}", sh.prefix, sh.number, keep);
+                why = Some(why.map_or("OCR specks after the unit cut", |_| "'2>' read as ≥; OCR specks after the unit cut"));
+            }
+        }
+    }
+    why.map(|w| (out, w))
+}
+
 /// Repair and flag the target/actual values of a form; `convention` is the
 /// document's [`comparator_convention`].
 pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, usize)) {
     let (glyph_ge, ascii) = convention;
     let conf = Confusables::builtin();
     let n = form.indicators.len();
+    if form.ocr {
+        for i in 0..n {
+            for field in ["target", "actual"] {
+                let ind = &mut form.indicators[i];
+                let cell = if field == "target" { &mut ind.target } else { &mut ind.actual };
+                if let Some((clean, why)) = cell.as_deref().and_then(|t| clean_value(t, v)) {
+                    let before = cell.replace(clean.clone()).unwrap_or_default();
+                    form.repairs.push(Repair::new(format!("indicators[{i}].{field}"), STAGE, before, clean, why));
+                }
+            }
+        }
+    }
     for i in 0..n {
         for field in ["target", "actual"] {
             let ind = &form.indicators[i];
@@ -94,11 +148,25 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             // ≥ read as "2": "2 500.00(人次)", or a percent over 100 ("295%")
             let other_number = other.as_deref().and_then(shape).map(|o| o.number);
             let twin = |n: &str| other_number.as_deref().map(|o| o == n).unwrap_or(false);
-            if prefix.is_empty() && (field == "target" || twin(sh.number.get(1..).unwrap_or(""))) && glyph_ge > 0 && ascii == 0 && form.ocr {
+            if prefix.is_empty() && (field == "target" || twin(sh.number.get(1..).unwrap_or(""))) && ascii == 0 && form.ocr {
                 let rest = text.trim().strip_prefix('2').map(str::trim_start);
                 let spaced = text.trim().starts_with("2 ") && rest.map(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(false);
-                let over = sh.suffix.starts_with('%') && sh.number.starts_with('2') && sh.number.parse::<f64>().map(|x| x > 100.0).unwrap_or(false) && sh.number[1..].parse::<f64>().map(|x| x <= 100.0).unwrap_or(false);
-                if spaced || over {
+                let rest = text.trim().strip_prefix(['2', '7']).map(str::trim_start);
+                // a percent over 100 whose first digit is the ≥ ("290%", "795.00(%)")
+                let over = unit_of(&sh.suffix) == "%" && sh.number.starts_with(['2', '7']) && sh.number.parse::<f64>().map(|x| x > 100.0).unwrap_or(false) && sh.number[1..].parse::<f64>().map(|x| x <= 100.0).unwrap_or(false);
+                // a count ten times or more off the row's actual value, which
+                // the number without its first '2' matches ("2100" for ≥100
+                // beside 120 done)
+                let off = |n: &str| -> Option<f64> {
+                    let a = other.as_deref().and_then(shape)?.number.replace(',', "").parse::<f64>().ok()?;
+                    let x = n.replace(',', "").parse::<f64>().ok()?;
+                    (a > 0.0 && x > 0.0).then(|| (a / x).ln().abs())
+                };
+                let closer = field == "target" && sh.number.starts_with('2') && sh.number.len() >= 2 && !sh.number[1..].starts_with(['0', '.']) && match (off(&sh.number), off(&sh.number[1..])) {
+                    (Some(whole), Some(cut)) => whole - cut >= 10f64.ln(),
+                    _ => false,
+                };
+                if (spaced && glyph_ge > 0) || over || closer {
                     if let Some(s2) = rest.and_then(shape) {
                         sh = s2;
                         prefix = "2".into();
@@ -115,12 +183,15 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             } else if let Some(c) = comparator_for(v, &prefix) {
                 why.push(format!("'{prefix}' is a misread {c}"));
                 prefix = c.to_string();
-            } else if prefix == ">" && ascii == 0 && glyph_ge > 0 && form.ocr && form.layout == "standard" {
-                why.push("'>' in a form that prints ≥ as one glyph: read as ≥".into());
+            } else if (prefix == ">" || prefix == "<") && ascii == 0 && form.ocr && form.layout == "standard" {
+                // self-evaluation forms print ≥/≤ (a strict > or < is next to
+                // unseen on them); OCR drops the bar
+                let c = if prefix == ">" { "≥" } else { "≤" };
+                why.push(format!("'{prefix}' in a form that prints {c} as one glyph: read as {c}"));
                 if glyph_ge < 2 {
-                    doubt.push("'>' may be a misread '≥'".into());
+                    doubt.push(format!("'{prefix}' may be a misread '{c}'"));
                 }
-                prefix = "≥".into();
+                prefix = c.into();
             } else if !prefix.is_empty() && !matches!(normalize(&prefix).as_str(), ">=" | "<=" | "≥" | "≤" | "=" | ">" | "<" | "＞" | "＜") && prefix.chars().count() <= 2 && !prefix.chars().any(crate::is_cjk) {
                 doubt.push(format!("unreadable text '{prefix}' before the number"));
             }

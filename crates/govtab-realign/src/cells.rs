@@ -56,7 +56,14 @@ pub fn kind_of(text: &str, m: &Matcher, family: &str) -> Kind {
         return Kind::Cat(c);
     }
     let has_cjk = t.chars().any(is_cjk);
-    if starts_with_comparator(&t) || t.starts_with(|c: char| c.is_ascii_digit()) || m.is_qualitative(&t) {
+    // a comparator OCR misread ("之90%", "-100%") before the number
+    let misread_comparator = {
+        let mut cs = t.chars();
+        let first = cs.next();
+        let next = cs.find(|c| !c.is_whitespace());
+        first.map(|c| m.vocab.comparator_misreads.iter().any(|[_, mis]| mis.contains(c))).unwrap_or(false) && next.map(|c| c.is_ascii_digit()).unwrap_or(false)
+    };
+    if starts_with_comparator(&t) || misread_comparator || t.starts_with(|c: char| c.is_ascii_digit()) || m.is_qualitative(&t) {
         return Kind::Value;
     }
     if !has_cjk {
@@ -79,6 +86,8 @@ mod tests {
         assert_eq!(kind_of(">=4次", &m, "standard"), Kind::Value);
         assert_eq!(kind_of("≥95.00(%)", &m, "standard"), Kind::Value);
         assert_eq!(kind_of("及时", &m, "standard"), Kind::Value);
+        assert_eq!(kind_of("-100%", &m, "standard"), Kind::Value);
+        assert_eq!(kind_of("之 90%", &m, "standard"), Kind::Value);
         assert_eq!(kind_of("≿h ≥≤+1 5+=", &m, "standard"), Kind::Junk);
         assert_eq!(kind_of("效指标", &m, "standard"), Kind::Block);
         assert_eq!(kind_of("项目采购完成率", &m, "standard"), Kind::Text);

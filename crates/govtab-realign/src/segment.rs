@@ -1,6 +1,6 @@
 //! Splitting a document into forms, and the per-form section state machine.
 
-use govtab_match::{is_cjk, normalize, Matcher};
+use govtab_match::{is_cjk, normalize, trim_junk, Matcher};
 use govtab_model::{FormDraft, FormKind, Repair};
 
 use crate::clean::SrcLine;
@@ -112,14 +112,26 @@ pub fn find_unit(lines: &[SrcLine]) -> Option<(String, bool)> {
     None
 }
 
+/// The indicator table's family: "2020" when two of its header cells are
+/// printed (一级目标 …), or — on an OCR page whose header is unreadable —
+/// when rows open with the 2020 family's own 一级 categories (投入与管理,
+/// 产出目标 …) at least twice.
 fn detect_family(lines: &[SrcLine], m: &Matcher) -> String {
+    let mut l1_rows = 0;
     for l in lines {
         let hits = l.cells.iter().filter(|c| m.vocab.family_2020_headers.iter().any(|h| *h == normalize(&c.text))).count();
         if hits >= 2 {
             return "2020".into();
         }
+        if l.ocr {
+            let first = l.cells.first().map(|c| trim_junk(&normalize(&c.text)).to_string()).unwrap_or_default();
+            let only_2020 = m.vocab.level1.iter().any(|x| x.family == "2020" && x.name == first) && !m.vocab.level1.iter().any(|x| x.family != "2020" && x.name == first);
+            if only_2020 {
+                l1_rows += 1;
+            }
+        }
     }
-    "standard".into()
+    if l1_rows >= 2 { "2020".into() } else { "standard".into() }
 }
 
 fn infer_kind(lines: &[SrcLine]) -> FormKind {

@@ -230,7 +230,10 @@ impl TableParser {
 
         // a row with nothing but one piece of text: a wrapped or page-broken
         // 三级 cell
-        if weight.is_none() && score.is_none() && middle.len() == 1 && middle[0].kind == Kind::Text {
+        // (on an OCR line that opens with a category cell and has noise where
+        // the value sits, it is a row whose value OCR could not read)
+        let unread_value_row = line.ocr && !cats.is_empty() && junk_inside;
+        if weight.is_none() && score.is_none() && middle.len() == 1 && middle[0].kind == Kind::Text && !unread_value_row {
             self.fragment(&middle[0].text, at);
             if !cats.is_empty() {
                 self.apply_label_line(&cats);
