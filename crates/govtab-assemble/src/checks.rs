@@ -309,7 +309,7 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
 /// A part of 年度资金总额 left blank (OCR lost a lone "0") when the parts
 /// read already add up to the total: amounts are never negative, so the
 /// blank is 0 — forced by the arithmetic, logged as a repair.
-fn fill_forced_zero_parts(r: &mut Record) {
+fn fill_forced_zero_parts(r: &mut Record, printed: Printed) {
     let Some(total) = total_row(r) else { return };
     let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
     for name in ["initial_budget", "annual_budget"] {
@@ -321,7 +321,7 @@ fn fill_forced_zero_parts(r: &mut Record) {
         for &k in &parts {
             let path = format!("funds[{k}].{name}");
             // only rows that print amounts at all (a value in another column)
-            let row_has_values = r.funds[k].initial_budget.is_some() || r.funds[k].annual_budget.is_some();
+            let row_has_values = r.funds[k].initial_budget.is_some() || r.funds[k].annual_budget.is_some() || printed(&r.funds[k].item, name);
             if get(r, &path).is_none() && row_has_values {
                 r.repairs.push(Repair::new(&path, STAGE, "", "0", format!("blank part of 年度资金总额: the other parts already sum to the total {}", crate::fmt_num(t))));
                 set(r, &path, 0.0);
@@ -339,9 +339,9 @@ fn fill_forced_zero_parts(r: &mut Record) {
 ///
 /// Every fill is a repair; the cell's "unreadable" flag goes when the sums
 /// force it.
-fn solve_funds(r: &mut Record, raw: &RawCells) {
+fn solve_funds(r: &mut Record, raw: &RawCells, printed: Printed) {
     for _ in 0..2 {
-        solve_fund_sums(r, raw);
+        solve_fund_sums(r, raw, printed);
         for i in 0..r.funds.len() {
             let f = &r.funds[i];
             let at_full = f.execution_rate.map(|x| close(x, 100.0, 0.005)).unwrap_or(false);
@@ -361,7 +361,7 @@ fn solve_funds(r: &mut Record, raw: &RawCells) {
     }
 }
 
-fn solve_fund_sums(r: &mut Record, raw: &RawCells) {
+fn solve_fund_sums(r: &mut Record, raw: &RawCells, printed: Printed) {
     let Some(total) = total_row(r) else { return };
     let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
     if parts.is_empty() {
@@ -381,8 +381,9 @@ fn solve_fund_sums(r: &mut Record, raw: &RawCells) {
             (Some(t), [j]) if t - known >= -TOL && known > 0.0 => {
                 let path = format!("funds[{}].{name}", parts[*j]);
                 let v = (t - known).max(0.0);
-                // a blank the sums leave at 0 may be printed blank: kept
-                if raw.get(&path).is_none() && v < TOL {
+                // a blank the sums leave at 0 may be printed blank: kept,
+                // unless the form always prints the cell
+                if raw.get(&path).is_none() && v < TOL && !printed(&r.funds[parts[*j]].item, name) {
                     continue;
                 }
                 r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), "unreadable; 年度资金总额 less the other parts"));
@@ -422,7 +423,10 @@ fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
     r.flags.retain(|f| !(f.stage == STAGE && f.reason.starts_with("number read from damaged text") && cells.contains(&f.field)));
 }
 
-pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
+/// Is this cell of a funds row one its form always prints (the template)?
+pub type Printed<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], printed: Printed) {
     if r.kind == "self_evaluation" {
         // one unreadable 分值: the sum fixes it
         let total_w = r.total_weight.unwrap_or(100.0);
@@ -453,8 +457,8 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
             }
         }
     }
-    fill_forced_zero_parts(r);
-    solve_funds(r, raw);
+    fill_forced_zero_parts(r, printed);
+    solve_funds(r, raw, printed);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), score_failures, "score");
     confirm(r, &cells, score_failures);
@@ -528,7 +532,7 @@ mod tests {
         // scores (30 + 35 + 20 + 10 = 95) agree with the printed total
         let (mut r, raw) = record(&[("30", "30"), ("35", "35"), ("24", "20")], Some(("100", "95")));
         r.indicators[1].weight = Some(35.0);
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!(r.indicators[1].weight, Some(36.0));
         assert!(r.repairs.iter().any(|x| x.field == "indicators[1].weight" && x.after == "36"));
         assert!(r.flags.is_empty(), "{:?}", r.flags);
@@ -538,7 +542,7 @@ mod tests {
     fn ambiguous_fixes_are_flagged_not_applied() {
         // Σ 分值 is 1 short and two rows read 15: either could be a 16
         let (mut r, raw) = record(&[("15", "10"), ("15", "10"), ("59", "50")], Some(("100", "80")));
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!(r.indicators[0].weight, Some(15.0));
         assert_eq!(r.indicators[1].weight, Some(15.0));
         assert!(r.repairs.is_empty());
@@ -550,7 +554,7 @@ mod tests {
     fn no_plausible_fix_flags_the_broken_cells() {
         // Σ 分值 = 91: no single confusable digit or decimal point reaches 100
         let (mut r, raw) = record(&[("30", "30"), ("21", "20"), ("30", "30")], Some(("100", "90")));
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert!(r.repairs.is_empty());
         assert!(r.flags.iter().any(|f| f.field == "indicators[1].weight"));
         assert!(r.flags.iter().any(|f| f.field == "total_weight"));
@@ -565,19 +569,19 @@ mod tests {
         r.funds.push(Fund { item: "当年财政拨款".into(), initial_budget: Some(500.0), annual_budget: Some(400.0), ..Default::default() });
         r.funds.push(part("上年结转资金", None));
         r.funds.push(part("其他资金", None));
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!(r.funds[2].annual_budget, Some(0.0));
         assert_eq!(r.funds[3].annual_budget, Some(0.0));
         // one part lost while the others fall short: the difference
         r.funds[1].annual_budget = Some(300.0);
         r.funds[2].annual_budget = None;
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!(r.funds[2].annual_budget, Some(100.0));
         assert!(r.repairs.iter().any(|x| x.field == "funds[2].annual_budget" && x.after == "100"));
         // two parts lost: not forced
         r.funds[2].annual_budget = None;
         r.funds[3].annual_budget = None;
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!((r.funds[2].annual_budget, r.funds[3].annual_budget), (None, None));
     }
 
@@ -589,7 +593,7 @@ mod tests {
         r.funds.push(row("当年财政拨款", Some(200.0), None));
         r.funds.push(row("其他资金", Some(100.0), None));
         raw.insert("funds[1].executed".into(), "2oo.o0x".into());
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         // the total from its parts, a part's lost 执行数 from its 预算数 at 100%
         assert_eq!(r.funds[0].annual_budget, Some(300.0));
         assert_eq!(r.funds[1].executed, Some(200.0));
@@ -602,7 +606,7 @@ mod tests {
     fn one_unreadable_weight_is_solved_from_the_sum() {
         let (mut r, mut raw) = record(&[("30", "30"), ("თ", "3"), ("57", "50")], None);
         raw.insert("indicators[1].weight".into(), "თ".into());
-        check(&mut r, &raw, &pairs());
+        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!(r.indicators[1].weight, Some(3.0));
     }
 }

@@ -13,6 +13,7 @@
 
 mod checks;
 pub mod confidence;
+mod funds;
 mod numbers;
 
 use std::collections::BTreeMap;
@@ -132,9 +133,12 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if record.project.is_none() {
         record.flags.push(Flag::new("project", STAGE, "not found on the form"));
     }
-    let raw = raw_cells(f);
-    checks::check(&mut record, &raw, &vocab.digit_pairs());
+    let rows = if f.ocr { funds::complete_rows(&mut record, vocab) } else { (0..record.funds.len()).collect() };
+    let raw = raw_cells(f, &rows);
+    let tpl = funds::template(&record, vocab);
+    checks::check(&mut record, &raw, &vocab.digit_pairs(), &|item: &str, name: &str| funds::printed(&tpl, item, name));
     if f.ocr {
+        funds::flag_unread_cells(&mut record, vocab);
         flag_damaged_form(&mut record);
     }
     dedup_flags(&mut record.flags);
@@ -142,7 +146,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
 }
 
 /// Printed text of every number cell, by record path (for digit repair).
-fn raw_cells(f: &FormDraft) -> checks::RawCells {
+/// `rows` maps each draft funds row to its record row (lost rows put back
+/// shift them).
+fn raw_cells(f: &FormDraft, rows: &[usize]) -> checks::RawCells {
     let mut raw = checks::RawCells::new();
     let mut put = |path: String, v: &Option<String>| {
         if let Some(v) = v {
@@ -153,7 +159,7 @@ fn raw_cells(f: &FormDraft) -> checks::RawCells {
         put(format!("indicators[{i}].weight"), &d.weight);
         put(format!("indicators[{i}].score"), &d.score);
     }
-    for (i, d) in f.funds.iter().enumerate() {
+    for (d, &i) in f.funds.iter().zip(rows) {
         for (name, v) in [
             ("initial_budget", &d.initial_budget),
             ("annual_budget", &d.annual_budget),

@@ -42,6 +42,15 @@ pub struct FieldRule {
     pub money: bool,
 }
 
+/// One row of a form kind's funds block: its item and the cells it always
+/// fills (record field names).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FundTemplateRow {
+    pub kind: FormKind,
+    pub item: String,
+    pub cells: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Vocabulary {
     pub titles: Vec<TitleRule>,
@@ -51,6 +60,9 @@ pub struct Vocabulary {
     pub fields: Vec<FieldRule>,
     pub fund_items: Vec<String>,
     pub fund_order: Vec<String>,
+    /// The rows every funds block prints, by form kind, in order.
+    #[serde(default)]
+    pub fund_template: Vec<FundTemplateRow>,
     pub fund_block_labels: Vec<String>,
     pub fund_columns: Vec<String>,
     pub goal_labels: Vec<String>,
