@@ -200,7 +200,7 @@ fn fund(d: &FundDraft, i: usize, repairs: &mut Vec<Repair>, flags: &mut Vec<Flag
 }
 
 /// Share of an OCR'd form's indicator rows that carry a doubt, above which
-/// the whole form is sent for review.
+/// every text cell of the form is flagged for review.
 pub const FORM_DAMAGE_THRESHOLD: f64 = 0.65;
 
 /// An OCR'd form most of whose rows are doubtful is flagged as a whole (`*`):
@@ -211,6 +211,22 @@ fn flag_damaged_form(r: &mut Record) {
     if n == 0 {
         return;
     }
+    if r.kind == "self_evaluation" {
+        // totals OCR lost (the column sums stand in only when complete)
+        for (field, v) in [("total_weight", r.total_weight), ("total_score", r.total_score)] {
+            if v.is_none() && !r.flags.iter().any(|f| f.field == field) {
+                r.flags.push(Flag::new(field, STAGE, "total not read (OCR)"));
+            }
+        }
+        // rows OCR lost leave their 分值 out of the sum: nothing but the
+        // whole form can point at a row that is not there
+        let total = r.total_weight.unwrap_or(100.0);
+        let read: f64 = r.indicators.iter().filter_map(|i| i.weight).sum::<f64>() + r.funds.first().and_then(|f| f.weight).unwrap_or(0.0);
+        let unread = r.indicators.iter().filter(|i| i.weight.is_none()).count();
+        if total - read > 0.5 && unread == 0 {
+            r.flags.push(Flag::new("*", STAGE, format!("分值 of the rows read sum to {} of {}: rows are missing; review the whole form", fmt_num(read), fmt_num(total))));
+        }
+    }
     let doubtful = (0..n)
         .filter(|i| {
             let row = format!("indicators[{i}]");
@@ -220,7 +236,38 @@ fn flag_damaged_form(r: &mut Record) {
     let header_missing = [r.project.is_none(), r.department.is_none() && r.kind == "self_evaluation"].iter().filter(|x| **x).count();
     let share = doubtful as f64 / n as f64;
     if share >= FORM_DAMAGE_THRESHOLD || (header_missing > 0 && share >= FORM_DAMAGE_THRESHOLD / 2.0) {
-        r.flags.push(Flag::new("*", STAGE, format!("scan badly damaged: {doubtful} of {n} indicator rows doubtful; review the whole form")));
+        let why = format!("scan badly damaged ({doubtful} of {n} indicator rows doubtful): text read from it is unchecked");
+        // the cells nothing else vouches for: OCR'd text. Category names
+        // (closed list, decoded in order), numbers (held by the arithmetic)
+        // and fund items carry their own flags when in doubt.
+        let mut paths: Vec<String> = Vec::new();
+        for (i, ind) in r.indicators.iter().enumerate() {
+            paths.push(format!("indicators[{i}].level3"));
+            paths.push(format!("indicators[{i}].target"));
+            // a target form has no 实际完成值 column
+            if r.kind == "self_evaluation" || ind.actual.is_some() {
+                paths.push(format!("indicators[{i}].actual"));
+            }
+        }
+        for (field, present) in [
+            ("project", true),
+            ("department", true),
+            ("implementer", true),
+            ("goal_expected", r.goal_expected.is_some()),
+            ("goal_actual", r.goal_actual.is_some()),
+            ("total_weight", r.total_weight.is_some()),
+            ("total_score", r.total_score.is_some()),
+        ] {
+            if present {
+                paths.push(field.to_string());
+            }
+        }
+        paths.extend(r.attributes.keys().map(|k| format!("attributes.{k}")));
+        for p in paths {
+            if !r.flags.iter().any(|f| f.field == p) {
+                r.flags.push(Flag::new(p, STAGE, why.clone()));
+            }
+        }
     }
 }
 
@@ -237,5 +284,46 @@ impl Stage for Assemble<'_> {
     const NAME: &'static str = "assemble";
     fn run(&self, input: FormSet) -> RecordSet {
         assemble(&input, self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(weights: &[Option<f64>], doubtful: usize) -> Record {
+        let mut r = Record {
+            doc: "t".into(), form: 1, pages: vec![], kind: "self_evaluation".into(), year: None, project: Some("p".into()),
+            department: Some("d".into()), implementer: None, unit: None, attributes: Default::default(),
+            funds: vec![Fund { item: "年度资金总额".into(), weight: Some(10.0), ..Default::default() }],
+            goal_expected: None, goal_actual: None,
+            indicators: weights.iter().map(|w| Indicator { weight: *w, target: Some("≥1".into()), ..Default::default() }).collect(),
+            total_weight: Some(100.0), total_score: Some(90.0), grade: None, repairs: vec![], flags: vec![],
+        };
+        for i in 0..doubtful {
+            r.flags.push(Flag::new(format!("indicators[{i}].score"), "realign", "row has no 得分 cell"));
+        }
+        r
+    }
+
+    #[test]
+    fn a_badly_damaged_form_has_its_text_cells_flagged_not_its_checked_ones() {
+        let mut r = record(&[Some(45.0), Some(45.0), Some(0.0)], 2);
+        flag_damaged_form(&mut r);
+        let has = |p: &str| r.flags.iter().any(|f| f.field == p);
+        assert!(has("indicators[2].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
+        // categories and numbers vouch for themselves; no whole-form flag
+        assert!(!has("indicators[2].level1") && !has("indicators[2].weight") && !has("*"));
+    }
+
+    #[test]
+    fn rows_missing_from_the_weight_sum_flag_the_whole_form() {
+        let mut r = record(&[Some(30.0), Some(30.0)], 0);
+        flag_damaged_form(&mut r);
+        assert!(r.flags.iter().any(|f| f.field == "*" && f.reason.contains("70 of 100")));
+        // a complete sum, a lightly damaged form: no flag at all
+        let mut r = record(&[Some(45.0), Some(45.0)], 0);
+        flag_damaged_form(&mut r);
+        assert!(r.flags.is_empty());
     }
 }
