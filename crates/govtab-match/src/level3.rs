@@ -135,3 +135,80 @@ mod tests {
         assert_eq!(idx.lookup("全新的指标名称"), Lookup::New);
     }
 }
+
+/// A name's ending read back against the vocabulary's `level3_suffixes`:
+/// one look-alike glyph in place of one of the suffix's (使有率 → 使用率),
+/// or one stray glyph inside it (及时人性 → 及时性). Exactly one suffix
+/// must fit, and the name must not already end with one.
+pub fn repair_suffix(name: &str, suffixes: &[String]) -> Option<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let conf = Confusables::builtin();
+    if suffixes.iter().any(|s| name.ends_with(s.as_str())) {
+        return None;
+    }
+    let mut fits: Vec<String> = Vec::new();
+    for s in suffixes {
+        let sc: Vec<char> = s.chars().collect();
+        let k = sc.len();
+        // one look-alike substitution
+        if chars.len() >= k + 2 {
+            let tail = &chars[chars.len() - k..];
+            let diffs: Vec<usize> = (0..k).filter(|&i| tail[i] != sc[i]).collect();
+            if let [i] = diffs[..] {
+                if conf.sub_cost(tail[i], sc[i]) < 1.0 {
+                    fits.push(chars[..chars.len() - k].iter().chain(sc.iter()).collect());
+                }
+            }
+        }
+        // one stray glyph inside the suffix (not before or after it)
+        if chars.len() >= k + 3 {
+            let tail = &chars[chars.len() - k - 1..];
+            for skip in 1..k {
+                let without: Vec<char> = tail.iter().enumerate().filter(|(j, _)| *j != skip).map(|(_, c)| *c).collect();
+                if without == sc {
+                    fits.push(chars[..chars.len() - k - 1].iter().chain(sc.iter()).collect());
+                }
+            }
+        }
+    }
+    fits.sort();
+    fits.dedup();
+    match fits.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// [`repair_suffix`] over an OCR'd form's 三级 names, each repair logged
+/// and flagged.
+pub fn repair_suffixes(form: &mut FormDraft, suffixes: &[String]) {
+    if !form.ocr {
+        return;
+    }
+    for i in 0..form.indicators.len() {
+        let Some(name) = form.indicators[i].level3.clone() else { continue };
+        if let Some(fixed) = repair_suffix(&name, suffixes) {
+            let path = format!("indicators[{i}].level3");
+            form.repairs.push(Repair::new(&path, STAGE, &name, &fixed, "name's ending read back to a known 三级 ending (one misread or stray glyph)"));
+            form.flags.push(Flag::new(&path, STAGE, format!("ending of '{name}' read as '{fixed}'")));
+            form.indicators[i].level3 = Some(fixed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod suffix_tests {
+    use super::*;
+
+    #[test]
+    fn endings_one_glyph_off_are_read_back_once() {
+        let v = govtab_model::Vocabulary::builtin();
+        let s = &v.level3_suffixes;
+        assert_eq!(repair_suffix("电子维护及时人性", s).as_deref(), Some("电子维护及时性"));
+        assert_eq!(repair_suffix("运维机制健全人性", s).as_deref(), Some("运维机制健全性"));
+        // already a known ending, or nothing near one
+        assert_eq!(repair_suffix("服务对象满意率", s), None);
+        assert_eq!(repair_suffix("项目完成度", s), None);
+        assert_eq!(repair_suffix("培训次数", s), None);
+    }
+}

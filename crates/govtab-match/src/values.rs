@@ -425,6 +425,13 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
                 }
             }
         }
+        if form.ocr {
+            if let Some((cut, why)) = form.indicators[i].level3.as_deref().and_then(trim_name_specks) {
+                let path = format!("indicators[{i}].level3");
+                let before = form.indicators[i].level3.replace(cut.clone()).unwrap_or_default();
+                form.repairs.push(Repair::new(&path, STAGE, before, cut, why));
+            }
+        }
         let ind = &form.indicators[i];
         if let Some(l3) = ind.level3.clone() {
             let n = normalize(&l3);
@@ -447,10 +454,56 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
     }
 }
 
+/// OCR specks at the ends of a 三级 name: one stray digit, letter or mark
+/// ("1用户满意度", "检测报告数量1", "沟通机制健全性L"), or up to three
+/// such glyphs set off by a space ("_ 技术治网…", "培训次数 [p"). A name
+/// that merely starts with Latin ("5G基站数量") keeps it.
+pub fn trim_name_specks(name: &str) -> Option<(String, &'static str)> {
+    let t = name.trim();
+    let keep = |c: char| crate::is_cjk(c) || matches!(c, '“' | '”' | '（' | '）' | '(' | ')' | '《' | '》');
+    let chars: Vec<char> = t.chars().collect();
+    let lead = chars.iter().take_while(|c| !keep(**c)).count();
+    let trail = chars.iter().rev().take_while(|c| !keep(**c)).count();
+    if lead + trail >= chars.len() {
+        return None;
+    }
+    let speck = |part: &[char]| {
+        let solid: Vec<&char> = part.iter().filter(|c| !c.is_whitespace()).collect();
+        match solid.len() {
+            0 => true,
+            1 => true,
+            n => n <= 3 && part.iter().any(|c| c.is_whitespace()),
+        }
+    };
+    let (head, body, tail) = (&chars[..lead], &chars[lead..chars.len() - trail], &chars[chars.len() - trail..]);
+    // "5G基站": letters glued to the name are part of it
+    let head_ok = head.is_empty() || (speck(head) && (head.len() == 1 || head.last().map(|c| c.is_whitespace()).unwrap_or(false)));
+    let tail_ok = tail.is_empty() || (speck(tail) && (tail.len() == 1 || tail.first().map(|c| c.is_whitespace()).unwrap_or(false)));
+    let body: String = body.iter().collect();
+    let cjk = body.chars().filter(|c| crate::is_cjk(*c)).count();
+    if (head.is_empty() && tail.is_empty()) || !head_ok || !tail_ok || cjk < 3 {
+        return None;
+    }
+    Some((body, "OCR specks at the ends of the name removed"))
+}
+
 #[cfg(test)]
 mod damage_tests {
     use super::*;
     use govtab_model::{FormKind, IndicatorDraft};
+
+    #[test]
+    fn specks_at_the_ends_of_names_go() {
+        let cut = |s: &str| trim_name_specks(s).map(|x| x.0);
+        assert_eq!(cut("1用户满意度").as_deref(), Some("用户满意度"));
+        assert_eq!(cut("检测报告数量1").as_deref(), Some("检测报告数量"));
+        assert_eq!(cut("_ 技术治网专项行动支撑服务").as_deref(), Some("技术治网专项行动支撑服务"));
+        assert_eq!(cut("培训次数 [p").as_deref(), Some("培训次数"));
+        assert_eq!(cut("rr 息化长效管理机制健全性").as_deref(), Some("息化长效管理机制健全性"));
+        assert_eq!(cut("5G基站数量"), None);
+        assert_eq!(cut("聚焦“未成年人网络保护”"), None);
+        assert_eq!(cut("用户满意度"), None);
+    }
 
     #[test]
     fn unpaired_quotes_go_paired_stay() {

@@ -82,6 +82,11 @@ pub struct Vocabulary {
     #[serde(default)]
     pub level3: Vec<String>,
     pub qualitative_values: Vec<String>,
+    /// Words 三级 names end with (满意度, 及时性 …): an OCR'd name whose
+    /// ending is one misread glyph or one stray glyph from exactly one of
+    /// them gets it back (flagged).
+    #[serde(default)]
+    pub level3_suffixes: Vec<String>,
     pub block_label_chars: String,
     pub family_2020_headers: Vec<String>,
 }
