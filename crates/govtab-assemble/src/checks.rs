@@ -395,6 +395,39 @@ fn solve_fund_sums(r: &mut Record, raw: &RawCells, printed: Printed) {
     }
 }
 
+/// When the points lost on the form are all accounted for — total 分值 less
+/// total 得分 equals the gaps (分值 − 得分) of the rows fully read — every
+/// other row lost nothing (得分 ≤ 分值 on each row): a row whose 分值 or
+/// 得分 OCR lost has it equal to the other. (Rows that lost both stay
+/// unknown.)
+fn fill_no_points_lost(r: &mut Record, raw: &RawCells) {
+    let (Some(tw), Some(ts)) = (r.total_weight, r.total_score) else { return };
+    let mut rows: Vec<(String, Option<f64>, Option<f64>)> = r.indicators.iter().enumerate().map(|(i, x)| (format!("indicators[{i}]"), x.weight, x.score)).collect();
+    if let Some(f) = r.funds.first() {
+        rows.push(("funds[0]".into(), f.weight, f.score));
+    }
+    let known_gap: f64 = rows.iter().filter_map(|(_, w, s)| Some(w.as_ref()? - s.as_ref()?)).sum();
+    let half: Vec<&(String, Option<f64>, Option<f64>)> = rows.iter().filter(|(_, w, s)| w.is_some() != s.is_some()).collect();
+    // totals that cannot hold the 分值 read ("1 0" for 100) vouch for nothing
+    let weights_read: f64 = rows.iter().filter_map(|(_, w, _)| *w).sum();
+    if half.is_empty() || !close(tw - ts, known_gap, TOL) || weights_read > tw + TOL {
+        return;
+    }
+    let fills: Vec<(String, f64)> = half
+        .iter()
+        .filter_map(|(row, w, s)| match (w, s) {
+            (Some(w), None) => Some((format!("{row}.score"), *w)),
+            (None, Some(s)) => Some((format!("{row}.weight"), *s)),
+            _ => None,
+        })
+        .collect();
+    for (path, v) in fills {
+        r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), format!("unreadable; total 得分 {} = total 分值 {} less the points lost on the rows read, so this row lost none", crate::fmt_num(ts), crate::fmt_num(tw))));
+        r.flags.retain(|f| f.field != path);
+        set(r, &path, v);
+    }
+}
+
 /// One blank cell in an indicator column (`weight`, `score`) whose total is
 /// known: the total less the other rows and the funds row's share is its
 /// value, when `fits` accepts it (a repair; any flag on the cell goes).
@@ -428,6 +461,7 @@ pub type Printed<'a> = &'a dyn Fn(&str, &str) -> bool;
 
 pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], printed: Printed) {
     if r.kind == "self_evaluation" {
+        fill_no_points_lost(r, raw);
         // one unreadable 分值: the sum fixes it
         let total_w = r.total_weight.unwrap_or(100.0);
         solve_one_missing(r, raw, "weight", total_w, |r, i, v| v > 0.0 && v <= total_w && r.indicators[i].score.map(|s| s <= v + TOL).unwrap_or(true));
@@ -583,6 +617,28 @@ mod tests {
         r.funds[3].annual_budget = None;
         check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
         assert_eq!((r.funds[2].annual_budget, r.funds[3].annual_budget), (None, None));
+    }
+
+    #[test]
+    fn rows_that_lost_no_points_get_their_lost_half_back() {
+        let nop = |_: &str, _: &str| false;
+        // total 100/95: the 5 points lost are on row 0, so row 1 lost none
+        let (mut r, raw) = record(&[("30", "25"), ("60", "")], Some(("100", "95")));
+        r.indicators[1].score = None;
+        check(&mut r, &raw, &pairs(), &nop);
+        assert_eq!(r.indicators[1].score, Some(60.0));
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[1].score" && x.reason.contains("lost none")));
+        // points unaccounted for: not forced (two rows may share them)
+        let (mut r, raw) = record(&[("30", ""), ("60", "")], Some(("100", "90")));
+        r.indicators[0].score = None;
+        r.indicators[1].score = None;
+        check(&mut r, &raw, &pairs(), &nop);
+        assert_eq!((r.indicators[0].score, r.indicators[1].score), (None, None));
+        // totals too small for the 分值 read ("1 0"): not trusted
+        let (mut r, raw) = record(&[("30", "30"), ("60", "")], Some(("1", "1")));
+        r.indicators[1].score = None;
+        check(&mut r, &raw, &pairs(), &nop);
+        assert_eq!(r.indicators[1].score, None);
     }
 
     #[test]
