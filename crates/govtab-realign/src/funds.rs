@@ -42,40 +42,60 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
         }
         FormKind::SelfEvaluation => {
             let (i, item) = labelled[0].clone();
-            let label_col = line.cells[i].col;
-            let mut slots: Vec<Option<String>> = Vec::new();
-            for c in &line.cells[i + 1..] {
-                let pos = if line.layout != govtab_model::LineLayout::Spaced {
-                    (c.col - label_col - 1) as usize
-                } else {
-                    slots.len()
-                };
-                if slots.len() <= pos {
-                    slots.resize(pos + 1, None);
-                }
-                slots[pos] = Some(c.text.clone());
-            }
-            while slots.len() > 6 && slots[0].is_none() {
-                slots.remove(0);
-            }
-            let get = |k: usize| slots.get(k).cloned().flatten();
-            if (0..6).all(|k| get(k).is_none()) {
-                return None;
-            }
-            Some(FundDraft {
-                raw_item: line.cells[i].text.clone(),
-                item,
-                initial_budget: get(0),
-                annual_budget: get(1),
-                executed: get(2),
-                weight: get(3),
-                execution_rate: get(4),
-                score: get(5),
-                amount: None,
-                at: at(i),
-            })
+            self_eval_row(line, i, item)
         }
     }
+}
+
+/// A self-evaluation funds row inside the block whose label OCR garbled past
+/// recognition ("aol 150000000 1146621.64 …"): the first cell is taken as
+/// its label (named later by its place, see [`name_unread_rows`]) when at
+/// least two number cells follow it.
+pub fn parse_unlabelled_fund_row(line: &SrcLine) -> Option<FundDraft> {
+    let first = line.cells.first()?;
+    let label_like = !numeric_like(&first.text) && normalize(&first.text).chars().count() <= 8;
+    let numbers = line.cells[1..].iter().filter(|c| numeric_like(&c.text)).count();
+    if !label_like || numbers < 2 {
+        return None;
+    }
+    self_eval_row(line, 0, String::new())
+}
+
+/// The six value columns after the label at cell `i`.
+fn self_eval_row(line: &SrcLine, i: usize, item: String) -> Option<FundDraft> {
+    let at = |i: usize| Provenance { page: line.page, line: line.no, col: line.cells[i].col };
+    let label_col = line.cells[i].col;
+    let mut slots: Vec<Option<String>> = Vec::new();
+    for c in &line.cells[i + 1..] {
+        let pos = if line.layout != govtab_model::LineLayout::Spaced {
+            (c.col - label_col - 1) as usize
+        } else {
+            slots.len()
+        };
+        if slots.len() <= pos {
+            slots.resize(pos + 1, None);
+        }
+        slots[pos] = Some(c.text.clone());
+    }
+    while slots.len() > 6 && slots[0].is_none() {
+        slots.remove(0);
+    }
+    let get = |k: usize| slots.get(k).cloned().flatten();
+    if (0..6).all(|k| get(k).is_none()) {
+        return None;
+    }
+    Some(FundDraft {
+        raw_item: line.cells[i].text.clone(),
+        item,
+        initial_budget: get(0),
+        annual_budget: get(1),
+        executed: get(2),
+        weight: get(3),
+        execution_rate: get(4),
+        score: get(5),
+        amount: None,
+        at: at(i),
+    })
 }
 
 /// Is `s` a dash-like "no value" mark (`-`, `_`, `—`)?
@@ -110,7 +130,9 @@ pub fn clear_subrow_marks(f: &mut govtab_model::FormDraft) {
 /// Rows whose label OCR garbled: named by their place between the rows
 /// read, when exactly one name of the block's order fits (repair + flag).
 pub fn name_unread_rows(f: &mut govtab_model::FormDraft, m: &Matcher) {
-    let order = &m.vocab.fund_order;
+    // the form kind's own rows when the vocabulary has its template
+    let kind_rows: Vec<String> = m.vocab.fund_template.iter().filter(|t| t.kind == f.kind).map(|t| t.item.clone()).collect();
+    let order = if kind_rows.is_empty() { &m.vocab.fund_order } else { &kind_rows };
     let pos = |item: &str| order.iter().position(|o| o == item);
     for i in 0..f.funds.len() {
         if !f.funds[i].item.is_empty() {

@@ -227,6 +227,13 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
                     }
                     continue;
                 }
+                // a row of the block whose label OCR garbled past reading
+                if state == State::Funds && kind == FormKind::SelfEvaluation && line.ocr && f.funds.len() < 4 {
+                    if let Some(row) = funds::parse_unlabelled_fund_row(line) {
+                        f.funds.push(row);
+                        continue;
+                    }
+                }
                 if goals::is_goal_header(line, m) {
                     state = State::Goals;
                     gp.header(line, m);
