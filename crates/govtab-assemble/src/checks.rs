@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use govtab_model::{Flag, Record, Repair};
+use govtab_model::{vocab::FundTemplateRow, Flag, Record, Repair};
 
 use crate::STAGE;
 
@@ -211,8 +211,30 @@ fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
     out
 }
 
-fn total_row(r: &Record) -> Option<usize> {
-    r.funds.iter().position(|f| f.item == "年度资金总额" || f.item == "年度资金申请总额")
+/// The funds block of the record's kind, from the vocabulary's template:
+/// its first row is the total, the others its parts.
+pub struct Layout<'v> {
+    pub rows: Vec<&'v FundTemplateRow>,
+}
+
+impl Layout<'_> {
+    /// Is `name` a cell the template says row `item` always prints?
+    pub fn printed(&self, item: &str, name: &str) -> bool {
+        self.rows.iter().any(|t| t.item == item && t.cells.iter().any(|c| c == name))
+    }
+
+    fn is_part(&self, item: &str) -> bool {
+        self.rows.iter().skip(1).any(|t| t.item == item)
+    }
+}
+
+fn total_row(r: &Record, l: &Layout) -> Option<usize> {
+    let total = &l.rows.first()?.item;
+    r.funds.iter().position(|f| f.item == *total)
+}
+
+fn part_rows(r: &Record, l: &Layout, total: usize) -> Vec<usize> {
+    (0..r.funds.len()).filter(|&k| k != total && l.is_part(&r.funds[k].item)).collect()
 }
 
 fn fund_cells(r: &Record) -> Vec<String> {
@@ -226,7 +248,7 @@ fn fund_cells(r: &Record) -> Vec<String> {
     p
 }
 
-fn fund_failures(r: &Record) -> Vec<(Vec<String>, String)> {
+fn fund_failures(r: &Record, l: &Layout) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     for (i, f) in r.funds.iter().enumerate() {
         if let (Some(rate), Some(exec), Some(budget)) = (f.execution_rate, f.executed, f.annual_budget) {
@@ -235,8 +257,8 @@ fn fund_failures(r: &Record) -> Vec<(Vec<String>, String)> {
             }
         }
     }
-    let Some(total) = total_row(r) else { return out };
-    let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
+    let Some(total) = total_row(r, l) else { return out };
+    let parts = part_rows(r, l, total);
     if parts.is_empty() {
         return out;
     }
@@ -263,7 +285,7 @@ fn fund_failures(r: &Record) -> Vec<(Vec<String>, String)> {
     out
 }
 
-type Failures = fn(&Record) -> Vec<(Vec<String>, String)>;
+type Failures<'a> = &'a dyn Fn(&Record) -> Vec<(Vec<String>, String)>;
 
 /// Try to repair one group; flag what cannot be repaired.
 fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: Vec<String>, failures: Failures, what: &str) {
@@ -309,9 +331,9 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
 /// A part of 年度资金总额 left blank (OCR lost a lone "0") when the parts
 /// read already add up to the total: amounts are never negative, so the
 /// blank is 0 — forced by the arithmetic, logged as a repair.
-fn fill_forced_zero_parts(r: &mut Record, printed: Printed) {
-    let Some(total) = total_row(r) else { return };
-    let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
+fn fill_forced_zero_parts(r: &mut Record, l: &Layout) {
+    let Some(total) = total_row(r, l) else { return };
+    let parts = part_rows(r, l, total);
     for name in ["initial_budget", "annual_budget"] {
         let Some(t) = get(r, &format!("funds[{total}].{name}")) else { continue };
         let known: f64 = parts.iter().filter_map(|&k| get(r, &format!("funds[{k}].{name}"))).sum();
@@ -321,7 +343,7 @@ fn fill_forced_zero_parts(r: &mut Record, printed: Printed) {
         for &k in &parts {
             let path = format!("funds[{k}].{name}");
             // only rows that print amounts at all (a value in another column)
-            let row_has_values = r.funds[k].initial_budget.is_some() || r.funds[k].annual_budget.is_some() || printed(&r.funds[k].item, name);
+            let row_has_values = r.funds[k].initial_budget.is_some() || r.funds[k].annual_budget.is_some() || l.printed(&r.funds[k].item, name);
             if get(r, &path).is_none() && row_has_values {
                 r.repairs.push(Repair::new(&path, STAGE, "", "0", format!("blank part of 年度资金总额: the other parts already sum to the total {}", crate::fmt_num(t))));
                 set(r, &path, 0.0);
@@ -339,9 +361,9 @@ fn fill_forced_zero_parts(r: &mut Record, printed: Printed) {
 ///
 /// Every fill is a repair; the cell's "unreadable" flag goes when the sums
 /// force it.
-fn solve_funds(r: &mut Record, raw: &RawCells, printed: Printed) {
+fn solve_funds(r: &mut Record, raw: &RawCells, l: &Layout) {
     for _ in 0..2 {
-        solve_fund_sums(r, raw, printed);
+        solve_fund_sums(r, raw, l);
         for i in 0..r.funds.len() {
             let f = &r.funds[i];
             let at_full = f.execution_rate.map(|x| close(x, 100.0, 0.005)).unwrap_or(false);
@@ -361,9 +383,9 @@ fn solve_funds(r: &mut Record, raw: &RawCells, printed: Printed) {
     }
 }
 
-fn solve_fund_sums(r: &mut Record, raw: &RawCells, printed: Printed) {
-    let Some(total) = total_row(r) else { return };
-    let parts: Vec<usize> = (0..r.funds.len()).filter(|&k| k != total && matches!(r.funds[k].item.as_str(), "当年财政拨款" | "上年结转资金" | "其他资金")).collect();
+fn solve_fund_sums(r: &mut Record, raw: &RawCells, l: &Layout) {
+    let Some(total) = total_row(r, l) else { return };
+    let parts = part_rows(r, l, total);
     if parts.is_empty() {
         return;
     }
@@ -383,7 +405,7 @@ fn solve_fund_sums(r: &mut Record, raw: &RawCells, printed: Printed) {
                 let v = (t - known).max(0.0);
                 // a blank the sums leave at 0 may be printed blank: kept,
                 // unless the form always prints the cell
-                if raw.get(&path).is_none() && v < TOL && !printed(&r.funds[parts[*j]].item, name) {
+                if raw.get(&path).is_none() && v < TOL && !l.printed(&r.funds[parts[*j]].item, name) {
                     continue;
                 }
                 r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), "unreadable; 年度资金总额 less the other parts"));
@@ -456,10 +478,7 @@ fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
     r.flags.retain(|f| !(f.stage == STAGE && f.reason.starts_with("number read from damaged text") && cells.contains(&f.field)));
 }
 
-/// Is this cell of a funds row one its form always prints (the template)?
-pub type Printed<'a> = &'a dyn Fn(&str, &str) -> bool;
-
-pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], printed: Printed) {
+pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &Layout) {
     if r.kind == "self_evaluation" {
         fill_no_points_lost(r, raw);
         // one unreadable 分值: the sum fixes it
@@ -491,14 +510,15 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], printed: Pr
             }
         }
     }
-    fill_forced_zero_parts(r, printed);
-    solve_funds(r, raw, printed);
+    fill_forced_zero_parts(r, layout);
+    solve_funds(r, raw, layout);
     let cells = score_cells(r);
-    repair_group(r, raw, pairs, cells.clone(), score_failures, "score");
-    confirm(r, &cells, score_failures);
+    repair_group(r, raw, pairs, cells.clone(), &score_failures, "score");
+    confirm(r, &cells, &score_failures);
     let cells = fund_cells(r);
-    repair_group(r, raw, pairs, cells.clone(), fund_failures, "funds");
-    confirm(r, &cells, fund_failures);
+    let funds_fail = |r: &Record| fund_failures(r, layout);
+    repair_group(r, raw, pairs, cells.clone(), &funds_fail, "funds");
+    confirm(r, &cells, &funds_fail);
     // sub-rows (其中…) print no 分值/得分
     if r.kind == "self_evaluation" {
         let mut flags = Vec::new();
@@ -517,6 +537,12 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], printed: Pr
 mod tests {
     use super::*;
     use govtab_model::{Fund, Indicator};
+
+    fn layout() -> Layout<'static> {
+        static V: std::sync::OnceLock<govtab_model::Vocabulary> = std::sync::OnceLock::new();
+        let v = V.get_or_init(govtab_model::Vocabulary::builtin);
+        Layout { rows: v.fund_template.iter().filter(|t| t.kind == govtab_model::FormKind::SelfEvaluation).collect() }
+    }
 
     fn pairs() -> Vec<(char, char)> {
         govtab_model::Vocabulary::builtin().digit_pairs()
@@ -566,7 +592,7 @@ mod tests {
         // scores (30 + 35 + 20 + 10 = 95) agree with the printed total
         let (mut r, raw) = record(&[("30", "30"), ("35", "35"), ("24", "20")], Some(("100", "95")));
         r.indicators[1].weight = Some(35.0);
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].weight, Some(36.0));
         assert!(r.repairs.iter().any(|x| x.field == "indicators[1].weight" && x.after == "36"));
         assert!(r.flags.is_empty(), "{:?}", r.flags);
@@ -576,7 +602,7 @@ mod tests {
     fn ambiguous_fixes_are_flagged_not_applied() {
         // Σ 分值 is 1 short and two rows read 15: either could be a 16
         let (mut r, raw) = record(&[("15", "10"), ("15", "10"), ("59", "50")], Some(("100", "80")));
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[0].weight, Some(15.0));
         assert_eq!(r.indicators[1].weight, Some(15.0));
         assert!(r.repairs.is_empty());
@@ -588,7 +614,7 @@ mod tests {
     fn no_plausible_fix_flags_the_broken_cells() {
         // Σ 分值 = 91: no single confusable digit or decimal point reaches 100
         let (mut r, raw) = record(&[("30", "30"), ("21", "20"), ("30", "30")], Some(("100", "90")));
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert!(r.repairs.is_empty());
         assert!(r.flags.iter().any(|f| f.field == "indicators[1].weight"));
         assert!(r.flags.iter().any(|f| f.field == "total_weight"));
@@ -603,41 +629,40 @@ mod tests {
         r.funds.push(Fund { item: "当年财政拨款".into(), initial_budget: Some(500.0), annual_budget: Some(400.0), ..Default::default() });
         r.funds.push(part("上年结转资金", None));
         r.funds.push(part("其他资金", None));
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.funds[2].annual_budget, Some(0.0));
         assert_eq!(r.funds[3].annual_budget, Some(0.0));
         // one part lost while the others fall short: the difference
         r.funds[1].annual_budget = Some(300.0);
         r.funds[2].annual_budget = None;
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.funds[2].annual_budget, Some(100.0));
         assert!(r.repairs.iter().any(|x| x.field == "funds[2].annual_budget" && x.after == "100"));
         // two parts lost: not forced
         r.funds[2].annual_budget = None;
         r.funds[3].annual_budget = None;
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!((r.funds[2].annual_budget, r.funds[3].annual_budget), (None, None));
     }
 
     #[test]
     fn rows_that_lost_no_points_get_their_lost_half_back() {
-        let nop = |_: &str, _: &str| false;
         // total 100/95: the 5 points lost are on row 0, so row 1 lost none
         let (mut r, raw) = record(&[("30", "25"), ("60", "")], Some(("100", "95")));
         r.indicators[1].score = None;
-        check(&mut r, &raw, &pairs(), &nop);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].score, Some(60.0));
         assert!(r.repairs.iter().any(|x| x.field == "indicators[1].score" && x.reason.contains("lost none")));
         // points unaccounted for: not forced (two rows may share them)
         let (mut r, raw) = record(&[("30", ""), ("60", "")], Some(("100", "90")));
         r.indicators[0].score = None;
         r.indicators[1].score = None;
-        check(&mut r, &raw, &pairs(), &nop);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!((r.indicators[0].score, r.indicators[1].score), (None, None));
         // totals too small for the 分值 read ("1 0"): not trusted
         let (mut r, raw) = record(&[("30", "30"), ("60", "")], Some(("1", "1")));
         r.indicators[1].score = None;
-        check(&mut r, &raw, &pairs(), &nop);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].score, None);
     }
 
@@ -649,7 +674,7 @@ mod tests {
         r.funds.push(row("当年财政拨款", Some(200.0), None));
         r.funds.push(row("其他资金", Some(100.0), None));
         raw.insert("funds[1].executed".into(), "2oo.o0x".into());
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         // the total from its parts, a part's lost 执行数 from its 预算数 at 100%
         assert_eq!(r.funds[0].annual_budget, Some(300.0));
         assert_eq!(r.funds[1].executed, Some(200.0));
@@ -662,7 +687,7 @@ mod tests {
     fn one_unreadable_weight_is_solved_from_the_sum() {
         let (mut r, mut raw) = record(&[("30", "30"), ("თ", "3"), ("57", "50")], None);
         raw.insert("indicators[1].weight".into(), "თ".into());
-        check(&mut r, &raw, &pairs(), &|_: &str, _: &str| false);
+        check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].weight, Some(3.0));
     }
 }

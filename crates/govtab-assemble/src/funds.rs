@@ -102,11 +102,6 @@ fn fund_cell(f: &Fund, name: &str) -> Option<f64> {
     }
 }
 
-/// Is `name` a cell the template says row `item` prints?
-pub fn printed(tpl: &[&FundTemplateRow], item: &str, name: &str) -> bool {
-    tpl.iter().any(|t| t.item == item && t.cells.iter().any(|c| c == name))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,8 +135,8 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     }
     let rows = if f.ocr { funds::complete_rows(&mut record, vocab) } else { (0..record.funds.len()).collect() };
     let raw = raw_cells(f, &rows);
-    let tpl = funds::template(&record, vocab);
-    checks::check(&mut record, &raw, &vocab.digit_pairs(), &|item: &str, name: &str| funds::printed(&tpl, item, name));
+    let layout = checks::Layout { rows: funds::template(&record, vocab) };
+    checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);
     if f.ocr {
         funds::flag_unread_cells(&mut record, vocab);
         flag_damaged_form(&mut record);

@@ -236,7 +236,7 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             // a rate (…率, …满意度) whose '%' OCR lost on both values, in a
             // form that prints its other rates with '%'
             let l3 = form.indicators[i].level3.clone().unwrap_or_default();
-            let is_rate = l3.ends_with('率') || l3.ends_with("满意度");
+            let is_rate = v.rate_suffixes.iter().any(|x| l3.ends_with(x.as_str()));
             let other_bare = other.as_deref().and_then(shape).map(|o| unit_of(&o.suffix).is_empty()).unwrap_or(true);
             if is_rate && unit_of(&suffix).is_empty() && other_bare && sh.number.parse::<f64>().map(|x| x <= 100.0).unwrap_or(false) {
                 let pct_rows = form

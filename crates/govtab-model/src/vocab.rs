@@ -88,6 +88,13 @@ pub struct Vocabulary {
     #[serde(default)]
     pub level3_suffixes: Vec<String>,
     pub block_label_chars: String,
+    /// The vertical label beside the goals block, in reading order.
+    pub vertical_goal_label: String,
+    /// Every glyph of the vertical labels beside the goals block (and the
+    /// 项目绩效 label some forms print there).
+    pub goal_label_chars: String,
+    /// 三级 names ending so are rates: their values carry '%'.
+    pub rate_suffixes: Vec<String>,
     pub family_2020_headers: Vec<String>,
 }
 

@@ -71,7 +71,7 @@ pub fn parse_flat(line: &SrcLine, f: &mut FormDraft, tp: &mut TableParser, m: &M
                 }
             }
             Phase::Funds => {
-                if n == "预期目标" || n == "实际完成情况" || (is_label_fragment(&n) && !is_fund_amount(&n)) {
+                if m.vocab.goal_expected_labels.contains(&n) || m.vocab.goal_actual_labels.contains(&n) || (is_label_fragment(&n, m.vocab) && !is_fund_amount(&n)) {
                     phase = Phase::Goals;
                     goal_words.push(w.clone());
                 } else {
@@ -91,7 +91,7 @@ pub fn parse_flat(line: &SrcLine, f: &mut FormDraft, tp: &mut TableParser, m: &M
     }
     parse_header_words(&header_words, f, m, at);
     parse_fund_words(&fund_words, f, m, at);
-    parse_goal_words(&goal_words, f);
+    parse_goal_words(&goal_words, f, m);
     if phase == Phase::Table {
         parse_table_words(&table_words, f, tp, m, at);
         return true;
@@ -196,21 +196,23 @@ fn parse_fund_words(words: &[String], f: &mut FormDraft, m: &Matcher, at: Proven
     }
 }
 
-fn parse_goal_words(words: &[String], f: &mut FormDraft) {
+fn parse_goal_words(words: &[String], f: &mut FormDraft, m: &Matcher) {
     let texts: Vec<String> = words
         .iter()
         .map(|w| {
             let n = normalize(w);
-            // a label glued to the text ("目标全力以赴…")
-            let mut t = w.as_str();
-            for p in ["年度", "总体", "目标"] {
+            // a label glued to the text ("目标全力以赴…"): the vertical
+            // label's two-glyph pieces (年度 / 总体 / 目标)
+            let mut t = w.to_string();
+            let label: Vec<char> = m.vocab.vertical_goal_label.chars().collect();
+            for p in label.chunks(2).map(|c| c.iter().collect::<String>()) {
                 if n.chars().count() > 6 {
-                    t = t.strip_prefix(p).unwrap_or(t);
+                    t = t.strip_prefix(p.as_str()).map(str::to_string).unwrap_or(t);
                 }
             }
-            t.to_string()
+            t
         })
-        .filter(|w| !is_label_fragment(w) && normalize(w) != "预期目标" && normalize(w) != "实际完成情况" && w.chars().count() > 3)
+        .filter(|w| !is_label_fragment(w, m.vocab) && !m.vocab.goal_expected_labels.contains(&normalize(w)) && !m.vocab.goal_actual_labels.contains(&normalize(w)) && w.chars().count() > 3)
         .collect();
     match texts.len() {
         0 => {}

@@ -5,31 +5,41 @@
 //! text, an 实际完成情况 column that is only fragments of the expected text.
 
 use govtab_match::{normalize, similarity, squeeze_cjk_spaces, Matcher};
-use govtab_model::{Flag, FormDraft, FormKind, Repair};
+use govtab_model::{Flag, FormDraft, FormKind, Repair, Vocabulary};
 
 use crate::clean::SrcLine;
 use crate::STAGE;
 
-fn is_expected_label(t: &str) -> bool {
+/// 预期目标, or a damaged form of it that keeps its first two glyphs (预期).
+pub fn is_expected_label(t: &str, v: &Vocabulary) -> bool {
     let n = normalize(t);
-    n == "预期目标" || n == "预期" || (n.chars().count() <= 6 && similarity(&n, "预期目标") >= 0.5 && n.contains("预期"))
+    v.goal_expected_labels.iter().any(|l| {
+        let head: String = l.chars().take(2).collect();
+        n == *l || n == head || (n.chars().count() <= 6 && similarity(&n, l) >= 0.5 && n.contains(head.as_str()))
+    })
 }
 
-fn is_actual_label(t: &str) -> bool {
+/// 实际完成情况, or a damaged form of it that keeps its last four glyphs
+/// (完成情况).
+pub fn is_actual_label(t: &str, v: &Vocabulary) -> bool {
     let n = normalize(t);
-    n.chars().count() <= 8 && (n.contains("完成情况") || similarity(&n, "实际完成情况") >= 0.6)
+    n.chars().count() <= 8
+        && v.goal_actual_labels.iter().any(|l| {
+            let tail: String = l.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            n.contains(tail.as_str()) || similarity(&n, l) >= 0.6
+        })
 }
 
 /// A fragment of the vertical goal label (年度 / 总体 / 目标 / 年度总体目标),
 /// possibly garbled (平度, 丰度).
-pub fn is_label_fragment(t: &str) -> bool {
+pub fn is_label_fragment(t: &str, v: &Vocabulary) -> bool {
     // OCR noise inside the vertical label ("度年fos体目标") is ignored
     let n: String = normalize(t).chars().filter(|c| !c.is_ascii_alphanumeric()).collect();
     let len = n.chars().count();
     if len == 0 || len > 6 {
         return false;
     }
-    let inside = n.chars().filter(|c| "年度总体目标项目绩效".contains(*c)).count();
+    let inside = n.chars().filter(|c| v.goal_label_chars.contains(*c)).count();
     inside * 2 >= len && (len <= 3 || inside == len)
 }
 
@@ -37,7 +47,7 @@ pub fn is_label_fragment(t: &str) -> bool {
 pub fn is_goal_header(line: &SrcLine, m: &Matcher) -> bool {
     line.cells.iter().any(|c| {
         let n = normalize(&c.text);
-        is_expected_label(&c.text) || is_actual_label(&c.text) || m.vocab.goal_labels.contains(&n)
+        is_expected_label(&c.text, m.vocab) || is_actual_label(&c.text, m.vocab) || m.vocab.goal_labels.contains(&n)
     })
 }
 
@@ -62,11 +72,11 @@ impl GoalParser {
         let mut rest = Vec::new();
         for c in &line.cells {
             let n = normalize(&c.text);
-            if is_expected_label(&c.text) {
+            if is_expected_label(&c.text, m.vocab) {
                 self.exp_col = Some(c.col);
-            } else if is_actual_label(&c.text) {
+            } else if is_actual_label(&c.text, m.vocab) {
                 self.act_col = Some(c.col);
-            } else if m.vocab.goal_labels.contains(&n) || m.is_block_label(&n) || is_label_fragment(&n) || n == "项目绩效目标" {
+            } else if m.vocab.goal_labels.contains(&n) || m.is_block_label(&n) || is_label_fragment(&n, m.vocab) {
                 // a label, not text
             } else if n.chars().count() > 3 {
                 rest.push(c.clone());
@@ -81,10 +91,10 @@ impl GoalParser {
     }
 
     /// A text line under the header.
-    pub fn text(&mut self, line: &SrcLine, _m: &Matcher) {
-        let cells: Vec<_> = line.cells.iter().filter(|c| !is_label_fragment(&c.text)).collect();
+    pub fn text(&mut self, line: &SrcLine, m: &Matcher) {
+        let cells: Vec<_> = line.cells.iter().filter(|c| !is_label_fragment(&c.text, m.vocab)).collect();
         for (k, c) in cells.iter().enumerate() {
-            let text = strip_fragments(&c.text);
+            let text = strip_fragments(&c.text, m.vocab);
             if text.is_empty() {
                 continue;
             }
@@ -138,11 +148,11 @@ impl GoalParser {
 
 /// Remove vertical-label fragments standing as words inside a text
 /// ("… 总体 防护物资 …").
-fn strip_fragments(s: &str) -> String {
+fn strip_fragments(s: &str, v: &Vocabulary) -> String {
     let paras: Vec<String> = s
         .split('\n')
         .map(|p| {
-            let words: Vec<&str> = p.split(' ').filter(|w| !w.is_empty() && !is_label_fragment(w)).collect();
+            let words: Vec<&str> = p.split(' ').filter(|w| !w.is_empty() && !is_label_fragment(w, v)).collect();
             words.join(" ")
         })
         .filter(|p| !p.is_empty())
@@ -156,11 +166,12 @@ mod tests {
 
     #[test]
     fn label_fragments() {
-        assert!(is_label_fragment("总体"));
-        assert!(is_label_fragment("平度"));
-        assert!(is_label_fragment("年度总体目标"));
-        assert!(!is_label_fragment("形成合力"));
-        assert_eq!(squeeze_cjk_spaces(&strip_fragments("平度 形成合力,确保 总体 防护物资")), "形成合力,确保防护物资");
+        let v = Vocabulary::builtin();
+        assert!(is_label_fragment("总体", &v));
+        assert!(is_label_fragment("平度", &v));
+        assert!(is_label_fragment("年度总体目标", &v));
+        assert!(!is_label_fragment("形成合力", &v));
+        assert_eq!(squeeze_cjk_spaces(&strip_fragments("平度 形成合力,确保 总体 防护物资", &v)), "形成合力,确保防护物资");
     }
 }
 
@@ -193,14 +204,13 @@ mod interleave_tests {
 /// 体 / 目 / 标) is read into the start of the text ("可总体标按计划完成…"):
 /// a leading run of its characters, in their order, with at most one stray
 /// glyph before them, is cut (a repair).
-pub fn strip_label_prefix(text: &str) -> Option<(String, String)> {
-    const LABEL: &str = "年度总体目标";
+pub fn strip_label_prefix(text: &str, v: &Vocabulary) -> Option<(String, String)> {
     let chars: Vec<char> = text.chars().collect();
     let mut best = 0;
     for start in 0..=1usize.min(chars.len()) {
         let mut k = start;
         let mut pos = 0; // position in LABEL, in order
-        let label: Vec<char> = LABEL.chars().collect();
+        let label: Vec<char> = v.vertical_goal_label.chars().collect();
         while k < chars.len() {
             match label[pos..].iter().position(|&c| c == chars[k]) {
                 Some(p) => {
@@ -231,9 +241,10 @@ mod prefix_tests {
 
     #[test]
     fn leaked_vertical_label_is_cut() {
-        assert_eq!(strip_label_prefix("可总体标按计划完成工作").map(|x| x.1), Some("按计划完成工作".into()));
-        assert_eq!(strip_label_prefix("上度体标形成合力").map(|x| x.1), Some("形成合力".into()));
-        assert_eq!(strip_label_prefix("按计划完成工作"), None);
-        assert_eq!(strip_label_prefix("目前已完成"), None);
+        let v = Vocabulary::builtin();
+        assert_eq!(strip_label_prefix("可总体标按计划完成工作", &v).map(|x| x.1), Some("按计划完成工作".into()));
+        assert_eq!(strip_label_prefix("上度体标形成合力", &v).map(|x| x.1), Some("形成合力".into()));
+        assert_eq!(strip_label_prefix("按计划完成工作", &v), None);
+        assert_eq!(strip_label_prefix("目前已完成", &v), None);
     }
 }

@@ -269,7 +269,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
     gp.finish(&mut f);
     if f.ocr {
         for (field, text) in [("goal_expected", &mut f.goal_expected), ("goal_actual", &mut f.goal_actual)] {
-            if let Some((cut, rest)) = text.as_deref().and_then(goals::strip_label_prefix) {
+            if let Some((cut, rest)) = text.as_deref().and_then(|t| goals::strip_label_prefix(t, m.vocab)) {
                 f.repairs.push(Repair::new(field, STAGE, &cut, "", "vertical goal label read into the start of the text"));
                 *text = Some(rest);
             }
