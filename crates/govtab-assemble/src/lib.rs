@@ -129,9 +129,21 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         repairs,
         flags,
     };
-    // a form always names its project; a year may simply not be printed
+    // a form always names its project; a year may simply not be printed,
+    // which a person should still see
     if record.project.is_none() {
         record.flags.push(Flag::new("project", STAGE, "not found on the form"));
+    }
+    if record.year.is_none() {
+        record.flags.push(Flag::new("year", STAGE, "no year printed on the form (or not read)"));
+    }
+    // 执行率 is printed as a percentage with two decimals, capped at 100
+    for (i, fd) in record.funds.iter().enumerate() {
+        if let Some(rate) = fd.execution_rate {
+            if rate > 100.0 + 1e-9 {
+                record.flags.push(Flag::new(format!("funds[{i}].execution_rate"), STAGE, format!("执行率 {}% over 100%: a misread or a neighbouring cell", fmt_num(rate))));
+            }
+        }
     }
     let rows = if f.ocr { funds::complete_rows(&mut record, vocab) } else { (0..record.funds.len()).collect() };
     let raw = raw_cells(f, &rows);
