@@ -56,6 +56,8 @@ pub enum Feed {
 struct Tok {
     text: String,
     kind: Kind,
+    /// The cell's column on the line.
+    col: u32,
 }
 
 pub struct TableParser {
@@ -109,7 +111,7 @@ impl TableParser {
             .iter()
             .flat_map(|c| split_category_pair(&c.text, m, &self.family).into_iter().map(move |t| (t, c.col)))
             .flat_map(|(t, col)| if line.ocr { split_trailing_number(&t) } else { vec![t] }.into_iter().map(move |t| (t, col)))
-            .map(|(t, _col)| Tok { kind: kind_of(&t, m, &self.family), text: t })
+            .map(|(t, col)| Tok { kind: kind_of(&t, m, &self.family), text: t, col })
             .collect();
         let at = Provenance { page: line.page, line: line.no, col: 0 };
 
@@ -143,6 +145,7 @@ impl TableParser {
         // leading region: category cells, block label pieces, junk
         let mut i = 0;
         let mut cats: Vec<(CatMatch, String)> = Vec::new();
+        let mut cat_col = 0;
         let mut lead_garbled: Vec<String> = Vec::new();
         let mut lead_noise = false;
         let has_content_after = |from: usize| toks[from..].iter().any(|t| matches!(t.kind, Kind::Text | Kind::Value));
@@ -161,6 +164,7 @@ impl TableParser {
                 }
                 Kind::Cat(c) if cats.len() < 2 => {
                     cats.push((c.clone(), toks[i].text.clone()));
+                    cat_col = toks[i].col;
                     i += 1
                 }
                 Kind::Text if toks[i].text.chars().count() == 1 && has_content_after(i + 1) => {
@@ -182,9 +186,12 @@ impl TableParser {
         let mut seq = seq;
         if let Some((c, raw)) = cats.last().cloned() {
             let content = seq.iter().filter(|t| !matches!(t.kind, Kind::Num(_) | Kind::Junk)).count();
-            if c.score < 1.0 && content + 1 == need && !seq.is_empty() {
+            // …unless, on an OCR page, an empty cell stands between it and
+            // the row's values: the 三级 cell is there, and blank
+            let blank_after = line.ocr && c.score >= 0.75 && seq.first().map(|t| t.col > cat_col + 1).unwrap_or(false);
+            if c.score < 1.0 && content + 1 == need && !seq.is_empty() && !blank_after {
                 cats.pop();
-                seq.insert(0, Tok { text: raw, kind: Kind::Text });
+                seq.insert(0, Tok { text: raw, kind: Kind::Text, col: cat_col });
             }
         }
 
@@ -254,7 +261,7 @@ impl TableParser {
             let head: Vec<String> = middle.drain(..=extra).map(|t| t.text).collect();
             let joined = squeeze_cjk_spaces(&head.join(""));
             self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, head.join(" | "), &joined, "三级 name rejoined from split cells"));
-            middle.insert(0, Tok { text: joined, kind: Kind::Text });
+            middle.insert(0, Tok { text: joined, kind: Kind::Text, col: 0 });
         }
         match (self.kind, middle.len()) {
             (_, 0) => {}
@@ -291,6 +298,12 @@ impl TableParser {
 
         // categories printed on the row
         match cats.len() {
+            // "效益指标 | 效益指标": the 二级 cell lost its head (社会效益指标)
+            // and reads as its 一级 again — a garbled 二级
+            2 if cats[0].0.name == cats[1].0.name && cats[1].0.level == Level::L1 => {
+                ind.raw_level1 = Some(cats[0].1.clone());
+                garbled.push(cats[1].1.clone());
+            }
             2 => {
                 ind.raw_level1 = Some(cats[0].1.clone());
                 ind.raw_level2 = Some(cats[1].1.clone());
@@ -582,5 +595,21 @@ mod tests {
         assert_eq!(split_trailing_number("之 80"), ["之 80"]);
         assert_eq!(split_trailing_number("30 个"), ["30 个"]);
         assert_eq!(split_trailing_number("预算 12000"), ["预算 12000"]);
+    }
+
+    #[test]
+    fn a_category_before_a_blank_name_cell_stays_a_category_on_ocr_lines() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(FormKind::Target, "standard");
+        // OCR lost the 三级 name; the empty cell between says so
+        tp.feed(&SrcLine { ocr: true, ..line(&["产出指标", "数最指标", "", "=1.00(台)"]) }, &m);
+        // 效益指标 twice: the 二级 lost its head
+        tp.feed(&SrcLine { ocr: true, ..line(&["效益指标", "效益指标", "支撑的应用系统数量", "≥2(套)"]) }, &m);
+        let mut f = FormDraft::new(1, FormKind::Target);
+        tp.finish(&mut f);
+        assert_eq!(f.indicators[0].level3, None);
+        assert_eq!(f.indicators[0].raw_level2.as_deref(), Some("数最指标"));
+        assert!(f.indicators[1].garbled_category);
     }
 }
