@@ -495,18 +495,32 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
         let fs = r.funds.first().and_then(|f| f.score);
         for (path, get_col, extra) in [("total_weight", 0, fw), ("total_score", 1, fs)] {
             let printed = if get_col == 0 { r.total_weight } else { r.total_score };
-            // read from damaged text ("1 0.0]") or impossible (over 100)
-            let damaged = r.repairs.iter().any(|x| x.field == path && x.stage == STAGE) || printed.map(|v| v > 100.0 + TOL).unwrap_or(false);
-            let unread = raw.contains_key(path) && (printed.is_none() || damaged);
             let col: Option<f64> = r.indicators.iter().map(|i| if get_col == 0 { i.weight } else { i.score }).sum();
-            if let (true, Some(sum)) = (unread, col) {
-                let total = sum + extra.unwrap_or(0.0);
-                if printed.map(|p| close(p, total, 0.05)).unwrap_or(false) || total > 100.0 + TOL {
-                    continue;
+            // the part of the column read so far: a total below it is no total
+            let read_sum: f64 = r.indicators.iter().filter_map(|i| if get_col == 0 { i.weight } else { i.score }).sum::<f64>() + extra.unwrap_or(0.0);
+            // read from damaged text ("1 0.0]") or impossible (over 100, or
+            // less than the rows read: "1 0" for 100)
+            let damaged = r.repairs.iter().any(|x| x.field == path && x.stage == STAGE) || printed.map(|v| v > 100.0 + TOL || v + TOL < read_sum).unwrap_or(false);
+            let unread = raw.contains_key(path) && (printed.is_none() || damaged);
+            let impossible = printed.map(|v| v > 100.0 + TOL || v + TOL < read_sum).unwrap_or(false);
+            match (unread, col) {
+                (true, Some(sum)) => {
+                    let total = sum + extra.unwrap_or(0.0);
+                    if printed.map(|p| close(p, total, 0.05)).unwrap_or(false) || total > 100.0 + TOL {
+                        continue;
+                    }
+                    r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(total), "total unreadable; the column sum stands in"));
+                    if get_col == 0 { r.total_weight = Some(total) } else { r.total_score = Some(total) }
+                    r.flags.retain(|f| f.field != path);
                 }
-                r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(total), "total unreadable; the column sum stands in"));
-                if get_col == 0 { r.total_weight = Some(total) } else { r.total_score = Some(total) }
-                r.flags.retain(|f| f.field != path);
+                // an impossible total the column cannot stand in for: unread
+                (true, None) if impossible => {
+                    let before = raw.get(path).cloned().unwrap_or_default();
+                    r.repairs.push(Repair::new(path, STAGE, &before, "", "impossible total dropped (over 100, or below the rows read)"));
+                    r.flags.push(Flag::new(path, STAGE, format!("total '{before}' impossible; not read")));
+                    if get_col == 0 { r.total_weight = None } else { r.total_score = None }
+                }
+                _ => {}
             }
         }
     }
@@ -664,6 +678,20 @@ mod tests {
         r.indicators[1].score = None;
         check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].score, None);
+    }
+
+    #[test]
+    fn a_total_below_the_rows_read_is_no_total() {
+        // "1 0" read for 100: the complete column stands in
+        let (mut r, raw) = record(&[("45", "40"), ("45", "45")], Some(("10", "95")));
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!(r.total_weight, Some(100.0));
+        // a column with a lost cell cannot: the total is dropped and flagged
+        let (mut r, raw) = record(&[("45", "40"), ("", "45")], Some(("10", "95")));
+        r.indicators[1].weight = None;
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!(r.total_weight, None);
+        assert!(r.flags.iter().any(|f| f.field == "total_weight" && f.reason.contains("impossible")));
     }
 
     #[test]
