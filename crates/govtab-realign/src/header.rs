@@ -160,6 +160,45 @@ pub fn apply_fields(f: &mut FormDraft) {
     f.fields = keep;
 }
 
+/// On a scan, a short value that swallowed the next label and its value
+/// ("闵行区科学技术委员会(汇总)实施单位上海市闵行区信息服务中心": a rule
+/// OCR missed) is cut at the label; the rest becomes that field's value
+/// when the form has none.
+pub fn split_run_on_labels(f: &mut FormDraft, m: &Matcher) {
+    // long texts (项目概况 …) may well name a label in a sentence
+    if !f.ocr {
+        return;
+    }
+    let mut added = Vec::new();
+    for i in 0..f.fields.len() {
+        if m.vocab.field(&f.fields[i].label).map(|r| r.long).unwrap_or(true) {
+            continue;
+        }
+        let value = f.fields[i].value.clone();
+        for rule in &m.vocab.fields {
+            if rule.label == f.fields[i].label || rule.label.chars().count() < 3 {
+                continue;
+            }
+            let Some(at) = value.find(rule.label.as_str()) else { continue };
+            if at == 0 {
+                continue;
+            }
+            let head = value[..at].trim().to_string();
+            let tail = value[at + rule.label.len()..].trim_start_matches([':', '：', ' ']).trim().to_string();
+            let field = f.fields[i].label.clone();
+            f.repairs.push(Repair::new(field_path(m, &field), STAGE, &value, &head, format!("the next label ({}) and its value ran into this one: cut", rule.label)));
+            f.fields[i].value = head;
+            let has = f.fields.iter().any(|x| x.label == rule.label && !x.value.is_empty()) || added.iter().any(|x: &FieldDraft| x.label == rule.label);
+            if !has && !tail.is_empty() {
+                f.repairs.push(Repair::new(field_path(m, &rule.label), STAGE, "", &tail, format!("value read after its label inside the {field} cell")));
+                added.push(FieldDraft { raw_label: rule.label.clone(), label: rule.label.clone(), value: tail, at: f.fields[i].at });
+            }
+            break;
+        }
+    }
+    f.fields.extend(added);
+}
+
 /// Department and implementer repeat across the forms of one dump. A value
 /// rejoined from damaged cells that is close to a value printed cleanly in
 /// at least two other forms is replaced by it (repair + flag).
@@ -172,6 +211,28 @@ pub fn doc_consensus(forms: &mut [FormDraft]) {
             }
         }
         for f in forms.iter_mut() {
+            // on a scan: a common value with OCR specks or a neighbouring
+            // cell run on after it ("…办公室om", "…办公室全年预算数") is it
+            if f.ocr {
+                for fd in f.fields.iter_mut().filter(|fd| fd.label == label) {
+                    let own = counts.get(&fd.value).copied().unwrap_or(0);
+                    let v = normalize(&fd.value);
+                    let v = v.trim_start_matches(|c: char| !govtab_match::is_cjk(c));
+                    let common = counts
+                        .iter()
+                        .filter(|(w, n)| **n >= 2 && **n > own && v.starts_with(normalize(w).as_str()) && **w != fd.value)
+                        .max_by_key(|(w, _)| w.len());
+                    if let Some((w, _)) = common {
+                        let tail = &v[normalize(w).len()..];
+                        f.repairs.push(Repair::new(path, STAGE, &fd.value, w, "the form set's common value, with OCR specks or a neighbouring cell after it: cut"));
+                        // specks only: sure; a run-on word: worth a look
+                        if tail.chars().any(govtab_match::is_cjk) {
+                            f.flags.push(Flag::new(path, STAGE, format!("'{}' cut to the common value '{w}'", fd.value)));
+                        }
+                        fd.value = w.clone();
+                    }
+                }
+            }
             let rejoined = f.repairs.iter().any(|r| r.field == path && r.stage == STAGE);
             if !rejoined {
                 continue;
@@ -231,4 +292,40 @@ fn project_after_year(lines: &[SrcLine], _m: &Matcher) -> Option<String> {
             .map(|w| w.to_string());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govtab_model::{FormKind, Vocabulary};
+
+    fn form(fields: &[(&str, &str)]) -> FormDraft {
+        FormDraft {
+            ocr: true,
+            fields: fields.iter().map(|(l, v)| FieldDraft { raw_label: l.to_string(), label: l.to_string(), value: v.to_string(), at: Provenance::default() }).collect(),
+            ..FormDraft::new(1, FormKind::SelfEvaluation)
+        }
+    }
+
+    #[test]
+    fn a_value_that_ran_into_the_next_label_is_cut_there() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut f = form(&[("主管部门", "闵行区科学技术委员会(汇总)实施单位上海市闵行区信息服务中心")]);
+        split_run_on_labels(&mut f, &m);
+        let get = |l: &str| f.fields.iter().find(|x| x.label == l).map(|x| x.value.as_str());
+        assert_eq!(get("主管部门"), Some("闵行区科学技术委员会(汇总)"));
+        assert_eq!(get("实施单位"), Some("上海市闵行区信息服务中心"));
+        assert!(f.repairs.iter().any(|r| r.field == "department"));
+    }
+
+    #[test]
+    fn specks_after_the_form_sets_common_value_are_cut() {
+        let common = "上海市松江区人民政府办公室";
+        let mut forms = vec![form(&[("实施单位", common)]), form(&[("实施单位", common)]), form(&[("实施单位", "上海市松江区人民政府办公室om")]), form(&[("实施单位", "上海市松江区人民政府")])];
+        doc_consensus(&mut forms);
+        assert_eq!(forms[2].fields[0].value, common);
+        // not a prefix of the common value: left as read
+        assert_eq!(forms[3].fields[0].value, "上海市松江区人民政府");
+    }
 }

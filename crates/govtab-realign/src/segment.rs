@@ -277,6 +277,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
     }
     tp.finish(&mut f);
     f.flags.append(&mut hdr.flags);
+    header::split_run_on_labels(&mut f, m);
     header::apply_fields(&mut f);
     header::fix_merged_project_row(&mut f, lines, m);
     funds::clear_subrow_marks(&mut f);
