@@ -47,6 +47,15 @@ fn num(cell: &Option<String>, path: &str, repairs: &mut Vec<Repair>, flags: &mut
     }
 }
 
+/// The first date in `s` ("2024-12-314" → "2024-12-31", "2020-01-01=" →
+/// "2020-01-01"), as printed.
+fn date_in(s: &str) -> Option<String> {
+    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}").expect("a valid date pattern")
+    });
+    DATE.find(s).map(|m| m.as_str().to_string())
+}
+
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
 }
@@ -79,6 +88,14 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             Some("implementer") => implementer = implementer.or(Some(value)),
             Some("grade") => grade = grade.or(Some(value)),
             _ => {
+                let is_date = vocab.field(&fd.label).map(|r| r.date).unwrap_or(false);
+                let value = match date_in(&value) {
+                    Some(d) if is_date && f.ocr && d != value => {
+                        repairs.push(Repair::new(format!("attributes.{}", fd.label), STAGE, &value, &d, "OCR text around the date cut"));
+                        d
+                    }
+                    _ => value,
+                };
                 attributes.entry(fd.label.clone()).or_insert(value);
             }
         }
@@ -326,6 +343,13 @@ mod tests {
         assert!(has("indicators[2].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
         // categories and numbers vouch for themselves; no whole-form flag
         assert!(!has("indicators[2].level1") && !has("indicators[2].weight") && !has("*"));
+    }
+
+    #[test]
+    fn dates_are_cut_out_of_ocr_noise() {
+        assert_eq!(date_in("2024-12-314").as_deref(), Some("2024-12-31"));
+        assert_eq!(date_in("2024-01-01守成 B 区2024.1231").as_deref(), Some("2024-01-01"));
+        assert_eq!(date_in("全年"), None);
     }
 
     #[test]

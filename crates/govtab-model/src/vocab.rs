@@ -40,6 +40,9 @@ pub struct FieldRule {
     pub long: bool,
     #[serde(default)]
     pub money: bool,
+    /// A date (`2024-12-31`): on a scan, text OCR ran on after it is cut.
+    #[serde(default)]
+    pub date: bool,
 }
 
 /// One row of a form kind's funds block: its item and the cells it always
