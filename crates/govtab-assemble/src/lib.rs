@@ -47,6 +47,40 @@ fn num(cell: &Option<String>, path: &str, repairs: &mut Vec<Repair>, flags: &mut
     }
 }
 
+/// Record path of a header label (`主管部门` → `department`).
+fn field_path(label: &str, vocab: &Vocabulary) -> String {
+    match vocab.field(label).map(|r| r.field.as_str()) {
+        Some("attributes") | None => format!("attributes.{label}"),
+        Some(field) => field.to_string(),
+    }
+}
+
+/// A short header value read from a scan, OCR specks around it cut: one
+/// stray glyph at either end ("1其他运转类"), a money amount's trailing
+/// noise ("1,161,000.REE TE1,161,000" → its first amount). Long texts are
+/// kept as read.
+fn clean_short_field(value: &str, rule: Option<&govtab_model::vocab::FieldRule>, path: &str, repairs: &mut Vec<Repair>) -> String {
+    static MONEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?").expect("a valid amount pattern")
+    });
+    let Some(rule) = rule else { return value.to_string() };
+    if rule.long {
+        return value.to_string();
+    }
+    let cleaned = if rule.money {
+        MONEY.find(value).map(|m| m.as_str().trim_end_matches('.').to_string())
+    } else {
+        govtab_match::values::trim_name_specks(value).map(|(c, _)| c)
+    };
+    match cleaned {
+        Some(c) if c != value && !c.is_empty() => {
+            repairs.push(Repair::new(path, STAGE, value, &c, "OCR specks around the value cut"));
+            c
+        }
+        _ => value.to_string(),
+    }
+}
+
 /// The first date in `s` ("2024-12-314" → "2024-12-31", "2020-01-01=" →
 /// "2020-01-01"), as printed.
 fn date_in(s: &str) -> Option<String> {
@@ -81,7 +115,10 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         if fd.value.trim().is_empty() {
             continue;
         }
-        let value = text(&Some(fd.value.clone())).unwrap_or_default();
+        let mut value = text(&Some(fd.value.clone())).unwrap_or_default();
+        if f.ocr {
+            value = clean_short_field(&value, vocab.field(&fd.label), &field_path(&fd.label, vocab), &mut repairs);
+        }
         match vocab.field(&fd.label).map(|r| r.field.as_str()) {
             Some("project") => project = project.or(Some(value)),
             Some("department") => department = department.or(Some(value)),
@@ -343,6 +380,17 @@ mod tests {
         assert!(has("indicators[2].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
         // categories and numbers vouch for themselves; no whole-form flag
         assert!(!has("indicators[2].level1") && !has("indicators[2].weight") && !has("*"));
+    }
+
+    #[test]
+    fn short_fields_lose_their_specks_long_texts_are_kept() {
+        let v = Vocabulary::builtin();
+        let mut reps = Vec::new();
+        let clean = |l: &str, s: &str, reps: &mut Vec<Repair>| clean_short_field(s, v.field(l), "x", reps);
+        assert_eq!(clean("项目类别", "1其他运转类", &mut reps), "其他运转类");
+        assert_eq!(clean("项目总预算", "1,161,000.REE TE1,161,000", &mut reps), "1,161,000");
+        assert_eq!(clean("项目概况", "1其他运转类", &mut reps), "1其他运转类");
+        assert_eq!(reps.len(), 2);
     }
 
     #[test]
