@@ -83,11 +83,22 @@ fn clean_short_field(value: &str, rule: Option<&govtab_model::vocab::FieldRule>,
 
 /// The first date in `s` ("2024-12-314" → "2024-12-31", "2020-01-01=" →
 /// "2020-01-01"), as printed.
+/// A date whose separators OCR dropped ("20241231", "2024.1231") is
+/// written with '-' (the forms' own style).
 fn date_in(s: &str) -> Option<String> {
     static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}").expect("a valid date pattern")
     });
-    DATE.find(s).map(|m| m.as_str().to_string())
+    static COMPACT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(\d{4})[-./]?(\d{2})[-./]?(\d{2})").expect("a valid date pattern")
+    });
+    if let Some(m) = DATE.find(s) {
+        return Some(m.as_str().to_string());
+    }
+    let c = COMPACT.captures(s)?;
+    let (y, mo, d) = (&c[1], &c[2], &c[3]);
+    let plausible = mo.parse::<u32>().map(|x| (1..=12).contains(&x)).unwrap_or(false) && d.parse::<u32>().map(|x| (1..=31).contains(&x)).unwrap_or(false);
+    plausible.then(|| format!("{y}-{mo}-{d}"))
 }
 
 pub fn fmt_num(v: f64) -> String {
@@ -398,6 +409,9 @@ mod tests {
         assert_eq!(date_in("2024-12-314").as_deref(), Some("2024-12-31"));
         assert_eq!(date_in("2024-01-01守成 B 区2024.1231").as_deref(), Some("2024-01-01"));
         assert_eq!(date_in("全年"), None);
+        assert_eq!(date_in("2024.1231").as_deref(), Some("2024-12-31"));
+        assert_eq!(date_in("20241231").as_deref(), Some("2024-12-31"));
+        assert_eq!(date_in("20241331"), None);
     }
 
     #[test]

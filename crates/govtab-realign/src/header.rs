@@ -100,6 +100,18 @@ impl HeaderParser {
             }
             let mut j = i + 1;
             while j < toks.len() && toks[j].label.is_none() {
+                // on a scan, "value | garbled cell | value" to the end of the
+                // line after the left label of a pair whose right label is
+                // not on the line: the garbled cell is that label
+                if line.ocr && parts.len() == 1 && j + 2 == toks.len() && toks[j + 1].label.is_none() && normalize(&toks[j].text).chars().count() <= 8 {
+                    if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[0] == label && !toks.iter().any(|t| t.label.as_deref() == Some(p[1].as_str()))) {
+                        let partner = p[1].clone();
+                        repairs.push(Repair::new(field_path(m, &partner), STAGE, &toks[j].text, &partner, format!("label {partner} unreadable ('{}'); the cell in its place taken as it", toks[j].text)));
+                        self.flags.push(Flag::new(field_path(m, &partner), STAGE, format!("label {partner} read as '{}'; value placed by position", toks[j].text)));
+                        toks[j] = Tok { label: Some(partner), text: String::new(), col: toks[j].col, raw: toks[j].raw.clone() };
+                        break;
+                    }
+                }
                 // a wide gap of empty columns: the partner label was lost
                 if !spaced && !parts.is_empty() && toks[j].col >= toks[j - 1].col + 3 {
                     if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[0] == label) {
