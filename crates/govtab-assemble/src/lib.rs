@@ -310,7 +310,9 @@ fn flag_damaged_form(r: &mut Record) {
             r.flags.iter().any(|f| f.field == row || f.field.starts_with(&format!("{row}.")))
         })
         .count();
-    let header_missing = [r.project.is_none(), r.department.is_none() && r.kind == "self_evaluation"].iter().filter(|x| **x).count();
+    // the header rows are damaged too: a name not read, or read only by place
+    let doubted = |field: &str| r.flags.iter().any(|f| f.field == field);
+    let header_missing = [r.project.is_none() || doubted("project"), (r.department.is_none() || doubted("department")) && r.kind == "self_evaluation"].iter().filter(|x| **x).count();
     let share = doubtful as f64 / n as f64;
     if share >= FORM_DAMAGE_THRESHOLD || (header_missing > 0 && share >= FORM_DAMAGE_THRESHOLD / 2.0) {
         let why = format!("scan badly damaged ({doubtful} of {n} indicator rows doubtful): text read from it is unchecked");

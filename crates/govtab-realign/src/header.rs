@@ -271,6 +271,34 @@ pub fn doc_consensus(forms: &mut [FormDraft]) {
 /// (the 主管部门 label lost): the cells after 项目名称 are the department's.
 /// The project name is then looked for after the year, where a damaged
 /// title block pushes it.
+/// On a scan whose 项目名称 label OCR garbled (`贡日名称`, `_aRee`), the
+/// project row is still the line just above the 主管部门 / 实施单位 row:
+/// its last cell of Chinese text, junk before it cut, is the project (a
+/// repair, flagged). Lines that carry a known label or a title are not it.
+pub fn project_by_place(f: &mut FormDraft, lines: &[SrcLine], m: &Matcher) {
+    let has_project = f.fields.iter().any(|fd| fd.label == "项目名称" && !fd.value.trim().is_empty());
+    if !f.ocr || has_project {
+        return;
+    }
+    let is_unit_row = |l: &SrcLine| l.cells.iter().any(|c| matches!(m.field_label(&c.text).map(|x| x.0).as_deref(), Some("主管部门" | "实施单位")));
+    let Some(k) = lines.iter().position(is_unit_row) else { return };
+    let Some(prev) = lines[..k].iter().rev().find(|l| !l.is_blank()) else { return };
+    let labelled = prev.cells.iter().any(|c| m.field_label(&c.text).is_some_and(|(l, _)| l != "项目名称"));
+    if labelled || crate::segment::title_of(prev, m).is_some() {
+        return;
+    }
+    let cjk = |t: &str| t.chars().filter(|c| govtab_match::is_cjk(*c)).count();
+    let Some(cell) = prev.cells.iter().rev().find(|c| cjk(&c.text) >= 4) else { return };
+    let value = cell.text.trim_start_matches(|c: char| !govtab_match::is_cjk(c)).trim().to_string();
+    if value.is_empty() || m.field_label(&value).is_some() {
+        return;
+    }
+    f.repairs.push(Repair::new("project", STAGE, &cell.text, &value, "项目名称 label unreadable; the project row is the one above 主管部门"));
+    f.flags.push(Flag::new("project", STAGE, "project name placed by its row (label unreadable)"));
+    f.fields.retain(|fd| fd.label != "项目名称");
+    f.fields.push(FieldDraft { raw_label: String::new(), label: "项目名称".into(), value, at: Provenance { page: prev.page, line: prev.no, col: cell.col } });
+}
+
 pub fn fix_merged_project_row(f: &mut FormDraft, lines: &[SrcLine], m: &Matcher) {
     let Some(pi) = f.fields.iter().position(|fd| fd.label == "项目名称") else { return };
     let line = f.fields[pi].at.line;

@@ -280,6 +280,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
     header::split_run_on_labels(&mut f, m);
     header::apply_fields(&mut f);
     header::fix_merged_project_row(&mut f, lines, m);
+    header::project_by_place(&mut f, lines, m);
     funds::clear_subrow_marks(&mut f);
     funds::name_unread_rows(&mut f, m);
     f
