@@ -368,4 +368,31 @@ mod tests {
         // not a prefix of the common value: left as read
         assert_eq!(forms[3].fields[0].value, "上海市松江区人民政府");
     }
+
+    #[test]
+    fn the_project_row_is_found_above_the_unit_row_when_its_label_is_garbled() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let line = |no: u32, cells: &[&str]| SrcLine {
+            page: 1,
+            no,
+            ocr: true,
+            layout: LineLayout::Tabbed,
+            cells: cells.iter().enumerate().map(|(i, t)| crate::clean::SrcCell { text: t.to_string(), col: i as u32 }).collect(),
+        };
+        let lines = vec![
+            line(1, &["财政项目支出绩效自评表"]),
+            line(2, &["(2023年度)"]),
+            line(3, &["_aRee", "——. _ 信息化运维项目"]),
+            line(4, &["FRI", "中国共产党上海市委员会宣传部", "实施单位", "上海市网络与信息安全应急管理事务中心"]),
+        ];
+        let mut f = form(&[]);
+        project_by_place(&mut f, &lines, &m);
+        assert_eq!(f.fields.iter().find(|x| x.label == "项目名称").map(|x| x.value.as_str()), Some("信息化运维项目"));
+        assert!(f.flags.iter().any(|x| x.field == "project"));
+        // a project already read is left alone
+        let mut f = form(&[("项目名称", "业务工作经费")]);
+        project_by_place(&mut f, &lines, &m);
+        assert_eq!(f.fields[0].value, "业务工作经费");
+    }
 }
