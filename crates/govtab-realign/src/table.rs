@@ -114,6 +114,11 @@ impl TableParser {
             .map(|(t, col)| Tok { kind: kind_of(&t, m, &self.family), text: t, col })
             .collect();
         let at = Provenance { page: line.page, line: line.no, col: 0 };
+        // a lone speck on a line of its own ("7", "1" between OCR'd rows) is
+        // no row and no total
+        if line.ocr && toks.len() == 1 && normalize(&toks[0].text).chars().count() <= 2 && !matches!(toks[0].kind, Kind::Cat(_) | Kind::Text) {
+            return Feed::Other;
+        }
 
         // totals row: 总分 label, or bare numbers under the table
         let has_total_label = toks.iter().any(|t| m.vocab.total_labels.iter().any(|l| l == trim_junk(&normalize(&t.text))));
@@ -611,5 +616,18 @@ mod tests {
         assert_eq!(f.indicators[0].level3, None);
         assert_eq!(f.indicators[0].raw_level2.as_deref(), Some("数最指标"));
         assert!(f.indicators[1].garbled_category);
+    }
+
+    #[test]
+    fn a_lone_speck_line_neither_adds_a_row_nor_ends_the_table() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let ocr = |cells: &[&str]| SrcLine { ocr: true, ..line(cells) };
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        assert_eq!(tp.feed(&ocr(&["7"]), &m), Feed::Other);
+        tp.feed(&ocr(&["产出指标", "质量指标", "采购质量达标率", "≥95%", "95%", "10.00", "10.00"]), &m);
+        assert_eq!(tp.feed(&ocr(&["1"]), &m), Feed::Other);
+        tp.feed(&ocr(&["效益指标", "社会效益指标", "疫情专班的后勤保障", "充分", "充分", "10.00", "10.00"]), &m);
+        assert_eq!(tp.rows().len(), 2);
     }
 }
