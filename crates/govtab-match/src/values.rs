@@ -78,6 +78,23 @@ pub fn comparator_convention(forms: &[FormDraft], v: &Vocabulary) -> (usize, usi
 /// - "2>"/"2≥" before the number: one ≥ OCR read twice.
 pub fn clean_value(text: &str, v: &Vocabulary) -> Option<(String, &'static str)> {
     let t = text.trim();
+    // a rule glyph before a value word ("一及时", "|合理")
+    if let Some(rest) = t.strip_prefix(['一', '-', '—', '|', '_']) {
+        let rest = rest.trim_start();
+        if v.qualitative_values.iter().any(|q| q == rest) {
+            return Some((rest.to_string(), "a rule glyph before the value word cut"));
+        }
+    }
+    // spaces OCR put around a number inside Chinese ("30 个", "运维 291个")
+    let spaced = squeeze_number_spaces(t);
+    if spaced != t {
+        let (out, why) = clean_value(&spaced, v).unwrap_or((spaced.clone(), ""));
+        return Some((out, if why.is_empty() { "spaces around a number inside the value removed" } else { why }));
+    }
+    // a decimal comma ("≥80,00(%)"): two digits after it
+    if let Some(fixed) = decimal_comma(t) {
+        return Some((fixed, "a decimal point read as a comma"));
+    }
     // the longest qualitative word the text starts with
     let qual = v.qualitative_values.iter().filter(|q| t.starts_with(q.as_str())).max_by_key(|q| q.len());
     if let Some(q) = qual {
@@ -110,6 +127,37 @@ pub fn clean_value(text: &str, v: &Vocabulary) -> Option<(String, &'static str)>
         }
     }
     why.map(|w| (out, w))
+}
+
+/// Spaces between a digit and a Chinese character, either way round.
+fn squeeze_number_spaces(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' && i > 0 && i + 1 < chars.len() {
+            let (a, b) = (chars[i - 1], chars[i + 1]);
+            if (a.is_ascii_digit() && crate::is_cjk(b)) || (crate::is_cjk(a) && b.is_ascii_digit()) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "80,00" → "80.00": a comma followed by exactly two digits and no more
+/// digits is a decimal point (thousands commas group three).
+fn decimal_comma(s: &str) -> Option<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let k = chars.iter().position(|&c| c == ',')?;
+    let before = k > 0 && chars[k - 1].is_ascii_digit();
+    let two = chars.get(k + 1).is_some_and(|c| c.is_ascii_digit()) && chars.get(k + 2).is_some_and(|c| c.is_ascii_digit()) && !chars.get(k + 3).is_some_and(|c| c.is_ascii_digit());
+    if !(before && two) || chars[k + 1..].contains(&',') {
+        return None;
+    }
+    let mut out = chars.clone();
+    out[k] = '.';
+    Some(out.into_iter().collect())
 }
 
 /// Repair and flag the target/actual values of a form; `convention` is the
@@ -294,6 +342,22 @@ mod tests {
         // '>' read as ≥: the form prints ≥ (misread) three times elsewhere
         assert!(f.repairs.iter().any(|x| x.field == "indicators[1].target" && x.after == "≥95.00(%)"));
         assert!(!f.flags.iter().any(|x| x.field == "indicators[0].target"));
+    }
+
+    #[test]
+    fn ocr_noise_around_values_is_cut() {
+        let v = Vocabulary::builtin();
+        let c = |t: &str| clean_value(t, &v).map(|x| x.0);
+        assert_eq!(c("完成ee").as_deref(), Some("完成"));
+        assert_eq!(c("≥90.00(%)st").as_deref(), Some("≥90.00(%)"));
+        assert_eq!(c("2>80.00(%)").as_deref(), Some("≥80.00(%)"));
+        assert_eq!(c("一及时").as_deref(), Some("及时"));
+        assert_eq!(c("运维 291个，建设110 个").as_deref(), Some("运维291个，建设110个"));
+        assert_eq!(c("≥80,00(%)").as_deref(), Some("≥80.00(%)"));
+        // clean values, thousands commas, words that go on: untouched
+        assert_eq!(c("≥1,000(人)"), None);
+        assert_eq!(c("及时，12月底前完成"), None);
+        assert_eq!(c("≥95%"), None);
     }
 
     #[test]
