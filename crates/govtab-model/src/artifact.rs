@@ -227,6 +227,11 @@ pub struct FormDraft {
     /// Some page of the form has an OCR text layer.
     #[serde(default)]
     pub ocr: bool,
+    /// OCR noise of the document's text layer: the share of Latin letters
+    /// among its OCR'd characters (a Chinese form prints few; a bad scan's
+    /// OCR makes many). 0 without OCR.
+    #[serde(default)]
+    pub ocr_noise: f64,
     /// First and last input line of the form (text dumps) for `explain`.
     pub first_line: u32,
     pub last_line: u32,
@@ -258,6 +263,7 @@ impl FormDraft {
             title: String::new(),
             pages: Vec::new(),
             ocr: false,
+            ocr_noise: 0.0,
             first_line: 0,
             last_line: 0,
             year: None,

@@ -48,6 +48,10 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
         forms.push(segment::parse_form(seg, i as u32 + 1, &m));
     }
     header::doc_consensus(&mut forms);
+    let noise = ocr_noise(&lines);
+    for f in forms.iter_mut().filter(|f| f.ocr) {
+        f.ocr_noise = noise;
+    }
     FormSet {
         doc: doc.doc.clone(),
         path: doc.path.clone(),
@@ -56,6 +60,17 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
         forms,
         problems: doc.problems.clone(),
     }
+}
+
+/// Share of Latin letters among the non-space characters of the OCR'd
+/// lines (see `FormDraft::ocr_noise`).
+fn ocr_noise(lines: &[clean::SrcLine]) -> f64 {
+    let (mut latin, mut all) = (0usize, 0usize);
+    for c in lines.iter().filter(|l| l.ocr).flat_map(|l| l.cells.iter()).flat_map(|c| c.text.chars()).filter(|c| !c.is_whitespace()) {
+        all += 1;
+        latin += usize::from(c.is_ascii_alphabetic());
+    }
+    if all == 0 { 0.0 } else { latin as f64 / all as f64 }
 }
 
 pub struct Realign<'v>(pub &'v Vocabulary);
