@@ -53,7 +53,7 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
 /// least two number cells follow it.
 pub fn parse_unlabelled_fund_row(line: &SrcLine) -> Option<FundDraft> {
     let first = line.cells.first()?;
-    let label_like = !numeric_like(&first.text) && normalize(&first.text).chars().count() <= 8;
+    let label_like = !numeric_like(&first.text) && normalize(&first.text).chars().count() <= 20;
     let numbers = line.cells[1..].iter().filter(|c| numeric_like(&c.text)).count();
     if !label_like || numbers < 2 {
         return None;
@@ -81,7 +81,9 @@ fn self_eval_row(line: &SrcLine, i: usize, item: String) -> Option<FundDraft> {
         slots.remove(0);
     }
     let get = |k: usize| slots.get(k).cloned().flatten();
-    if (0..6).all(|k| get(k).is_none()) {
+    // a labelled row whose values OCR lost entirely still places the rows
+    // around it (its values stay unread)
+    if (0..6).all(|k| get(k).is_none()) && !(line.ocr && !item.is_empty()) {
         return None;
     }
     Some(FundDraft {
