@@ -35,7 +35,7 @@ pub mod segment;
 pub mod table;
 
 use govtab_match::Matcher;
-use govtab_model::{Document, FormSet, Stage, Vocabulary};
+use govtab_model::{Document, FormDraft, FormSet, Repair, Stage, Vocabulary};
 
 pub(crate) const STAGE: &str = "realign";
 
@@ -48,6 +48,7 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
         forms.push(segment::parse_form(seg, i as u32 + 1, &m));
     }
     header::doc_consensus(&mut forms);
+    unit_consensus(&mut forms);
     let noise = ocr_noise(&lines);
     for f in forms.iter_mut().filter(|f| f.ocr) {
         f.ocr_noise = noise;
@@ -59,6 +60,19 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
         stage: STAGE.into(),
         forms,
         problems: doc.problems.clone(),
+    }
+}
+
+/// A scanned form whose money unit OCR left unreadable prints the unit the
+/// document's other forms print, when they all agree (a repair; the
+/// agreement of the other forms is the evidence, so no flag).
+fn unit_consensus(forms: &mut [FormDraft]) {
+    let units: std::collections::BTreeSet<String> = forms.iter().filter_map(|f| f.unit.clone()).collect();
+    let units: Vec<String> = units.into_iter().collect();
+    let [unit] = units.as_slice() else { return };
+    for f in forms.iter_mut().filter(|f| f.ocr && f.unit.is_none()) {
+        f.repairs.push(Repair::new("unit", STAGE, "", unit, "unit unreadable; the document's other forms all print it"));
+        f.unit = Some(unit.clone());
     }
 }
 

@@ -99,10 +99,13 @@ pub fn find_unit(lines: &[SrcLine]) -> Option<(String, bool)> {
     for l in lines {
         for c in &l.cells {
             let t = normalize(&c.text);
-            let money_label = ["项目资金", "预算", "资金总额"].iter().any(|k| t.contains(k));
-            if let (true, Some(open)) = (money_label, t.find('(')) {
-                let inner: String = t[open + 1..].chars().take_while(|&ch| ch != ')').collect();
-                if !inner.is_empty() && inner.chars().count() <= 3 {
+            let Some(k) = ["项目资金", "预算", "资金总额"].iter().find_map(|k| t.find(k).map(|at| at + k.len())) else { continue };
+            // "(it)", "DB)": the bracket itself may be lost too
+            let after = &t[k..];
+            let inner: String = after.trim_start_matches('(').chars().take_while(|&ch| ch != ')').collect();
+            let closed = after.trim_start_matches('(').chars().nth(inner.chars().count()) == Some(')');
+            if after.starts_with('(') || closed {
+                if !inner.is_empty() && inner.chars().count() <= 3 && (closed || !inner.chars().any(govtab_match::is_cjk)) {
                     let unit = if inner.contains('万') { "万元" } else { "元" };
                     return Some((unit.into(), true));
                 }
@@ -306,5 +309,15 @@ mod tests {
         assert_eq!(find_year(&[line(&["(2023 £", "F度)"])]), Some(2023));
         assert_eq!(find_year(&[line(&["(202", "3 年度)"])]), Some(2023));
         assert_eq!(find_year(&[line(&["（2020年度）"])]), Some(2020));
+    }
+
+    #[test]
+    fn money_units_through_ocr_damage() {
+        assert_eq!(find_unit(&[line(&["项目资金(万元)"])]), Some(("万元".into(), false)));
+        // the unit garbled, with or without its opening bracket: 元, marked damaged
+        assert_eq!(find_unit(&[line(&["项目资金(7t)"])]), Some(("元".into(), true)));
+        assert_eq!(find_unit(&[line(&["项目资金DB)"])]), Some(("元".into(), true)));
+        // a funds column header is no unit
+        assert_eq!(find_unit(&[line(&["年初预算数"])]), None);
     }
 }
