@@ -199,6 +199,37 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if record.project.is_none() {
         record.flags.push(Flag::new("project", STAGE, "not found on the form"));
     }
+    // closed lists (是/否, 优/良/中/差) and dates: a value outside them is a misread
+    for rule in &vocab.fields {
+        let path = field_path(&rule.label, vocab);
+        let value = match rule.field.as_str() {
+            "grade" => record.grade.clone(),
+            "attributes" => record.attributes.get(&rule.label).cloned(),
+            _ => None,
+        };
+        let Some(value) = value else { continue };
+        let outside = !rule.values.is_empty() && !rule.values.iter().any(|v| *v == value);
+        let no_date = rule.date && date_in(&value).is_none();
+        if outside || no_date {
+            record.flags.push(Flag::new(&path, STAGE, format!("'{value}' is not a {}", if no_date { "date" } else { "value this field takes" })));
+        }
+    }
+    // Latin noise inside Chinese text on a scan ("组 IN 织开展…")
+    if f.ocr {
+        let noisy = |t: &str| t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2;
+        let mut cells: Vec<(String, Option<String>)> = vec![("project".into(), record.project.clone()), ("department".into(), record.department.clone()), ("implementer".into(), record.implementer.clone())];
+        cells.extend(record.attributes.iter().filter(|(k, _)| vocab.field(k).map(|r| !r.long).unwrap_or(true)).map(|(k, v)| (format!("attributes.{k}"), Some(v.clone()))));
+        for (i, ind) in record.indicators.iter().enumerate() {
+            for (name, v) in [("level3", &ind.level3), ("target", &ind.target), ("actual", &ind.actual)] {
+                cells.push((format!("indicators[{i}].{name}"), v.clone()));
+            }
+        }
+        for (path, v) in cells {
+            if v.as_deref().is_some_and(noisy) && !record.flags.iter().any(|f| f.field == path) {
+                record.flags.push(Flag::new(&path, STAGE, "Latin OCR noise inside Chinese text"));
+            }
+        }
+    }
     if record.year.is_none() {
         record.flags.push(Flag::new("year", STAGE, "no year printed on the form (or not read)"));
     }
@@ -413,6 +444,19 @@ mod tests {
         assert_eq!(clean("项目总预算", "1,161,000.REE TE1,161,000", &mut reps), "1,161,000");
         assert_eq!(clean("项目概况", "1其他运转类", &mut reps), "1其他运转类");
         assert_eq!(reps.len(), 2);
+    }
+
+    #[test]
+    fn values_outside_closed_lists_and_latin_noise_are_flagged() {
+        let v = Vocabulary::builtin();
+        let field = |l: &str, val: &str| govtab_model::FieldDraft { raw_label: l.into(), label: l.into(), value: val.into(), at: Default::default() };
+        let mut f = FormDraft { ocr: true, year: Some(2024), ..FormDraft::new(1, govtab_model::FormKind::SelfEvaluation) };
+        f.fields = vec![field("项目名称", "网络宣传工作"), field("评分等级", "tt"), field("是否含有政府购买服务", "否"), field("计划开始日期", "人"), field("实施单位", "组 IN 织开展中心")];
+        let set = FormSet { doc: "d".into(), path: "d".into(), source: SourceKind::Pdf, stage: "match".into(), forms: vec![f], problems: vec![] };
+        let r = &assemble(&set, &v).records[0];
+        let has = |p: &str| r.flags.iter().any(|x| x.field == p);
+        assert!(has("grade") && has("attributes.计划开始日期") && has("implementer"));
+        assert!(!has("attributes.是否含有政府购买服务") && !has("project"));
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub struct FieldRule {
     /// A date (`2024-12-31`): on a scan, text OCR ran on after it is cut.
     #[serde(default)]
     pub date: bool,
+    /// The closed list of values the field takes (是/否, 优/良/中/差); a value
+    /// read outside it is flagged.
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 /// One row of a form kind's funds block: its item and the cells it always

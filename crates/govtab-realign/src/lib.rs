@@ -65,11 +65,19 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
 
 /// A scanned form whose money unit OCR left unreadable prints the unit the
 /// document's other forms print, when they all agree (a repair; the
-/// agreement of the other forms is the evidence, so no flag).
+/// agreement of the other forms is the evidence, so no flag); a unit read
+/// from a damaged label that a clean one confirms is no longer in doubt.
 fn unit_consensus(forms: &mut [FormDraft]) {
     let units: std::collections::BTreeSet<String> = forms.iter().filter_map(|f| f.unit.clone()).collect();
     let units: Vec<String> = units.into_iter().collect();
     let [unit] = units.as_slice() else { return };
+    // a unit read from a damaged label that forms with a clean label confirm
+    let damaged = |f: &FormDraft| f.flags.iter().any(|x| x.field == "unit");
+    if forms.iter().any(|f| f.unit.is_some() && !damaged(f)) {
+        for f in forms.iter_mut().filter(|f| f.unit.as_ref() == Some(unit)) {
+            f.flags.retain(|x| x.field != "unit");
+        }
+    }
     for f in forms.iter_mut().filter(|f| f.ocr && f.unit.is_none()) {
         f.repairs.push(Repair::new("unit", STAGE, "", unit, "unit unreadable; the document's other forms all print it"));
         f.unit = Some(unit.clone());
