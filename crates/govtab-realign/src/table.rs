@@ -356,6 +356,22 @@ impl TableParser {
             }
         }
 
+        // on a scan, a 三级 cell holding a category name ("社会效益指标",
+        // "消意度指标"): the row's cells shifted and its name was lost; the
+        // text is the row's 二级 when it has none (三级 names never say 指标)
+        if line.ocr {
+            if let Some(l3) = ind.level3.clone() {
+                let n = normalize(&l3);
+                let cat = m.category(&l3, &self.family).filter(|c| c.score >= 0.75);
+                if cat.is_some() || n.contains("指标") {
+                    if ind.raw_level2.is_none() && cat.as_ref().map(|c| c.level != Level::L1).unwrap_or(false) {
+                        ind.raw_level2 = Some(l3.clone());
+                    }
+                    ind.level3 = None;
+                    self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, &l3, "", "a category name in the 三级 cell: cells shifted, the name lost"));
+                }
+            }
+        }
         if weight_unreadable {
             self.flags.push(Flag::new(self.path(idx, "weight"), STAGE, format!("分值 cell unreadable ('{}')", ind.weight.clone().unwrap_or_default())));
             ind.weight = None;
@@ -629,5 +645,18 @@ mod tests {
         assert_eq!(tp.feed(&ocr(&["1"]), &m), Feed::Other);
         tp.feed(&ocr(&["效益指标", "社会效益指标", "疫情专班的后勤保障", "充分", "充分", "10.00", "10.00"]), &m);
         assert_eq!(tp.rows().len(), 2);
+    }
+
+    #[test]
+    fn a_category_name_in_the_name_cell_is_no_name() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        tp.feed(&SrcLine { ocr: true, ..line(&["效益指标", "社会效益指标", "充分", "充分", "10.00", "10.00"]) }, &m);
+        tp.feed(&SrcLine { ocr: true, ..line(&["消意度指标", "≥90%", "95%", "10.00", "10.00"]) }, &m);
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        tp.finish(&mut f);
+        assert_eq!(f.indicators[1].level3, None);
+        assert!(f.flags.iter().any(|x| x.field == "indicators[1].level3"));
     }
 }
