@@ -343,12 +343,15 @@ fn flag_damaged_form(r: &mut Record, noise: f64) {
             r.flags.push(Flag::new("*", STAGE, format!("分值 of the rows read sum to {} of {}: rows are missing; review the whole form", fmt_num(read), fmt_num(total))));
         }
     }
-    let doubtful = (0..n)
-        .filter(|i| {
-            let row = format!("indicators[{i}]");
-            r.flags.iter().any(|f| f.field == row || f.field.starts_with(&format!("{row}.")))
-        })
-        .count();
+    let row_doubtful = |i: usize| {
+        let row = format!("indicators[{i}]");
+        r.flags.iter().any(|f| f.field == row || f.field.starts_with(&format!("{row}.")))
+    };
+    let doubtful_rows: Vec<bool> = (0..n).map(row_doubtful).collect();
+    let doubtful = doubtful_rows.iter().filter(|d| **d).count();
+    // a noisy text layer puts every row in doubt; a clean one only the rows
+    // that showed damage
+    let every_row = noise >= NOISY_OCR;
     // the header rows are damaged too: a name not read, or read only by place
     let doubted = |field: &str| r.flags.iter().any(|f| f.field == field);
     let header_missing = [r.project.is_none() || doubted("project"), (r.department.is_none() || doubted("department")) && r.kind == "self_evaluation"].iter().filter(|x| **x).count();
@@ -361,6 +364,9 @@ fn flag_damaged_form(r: &mut Record, noise: f64) {
         // and fund items carry their own flags when in doubt.
         let mut paths: Vec<String> = Vec::new();
         for (i, ind) in r.indicators.iter().enumerate() {
+            if !every_row && !doubtful_rows[i] {
+                continue;
+            }
             paths.push(format!("indicators[{i}].level3"));
             paths.push(format!("indicators[{i}].target"));
             // a target form has no 实际完成值 column
