@@ -436,7 +436,9 @@ mod tests {
         let mut r = record(&[Some(45.0), Some(45.0), Some(0.0)], 2);
         flag_damaged_form(&mut r, 0.0);
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
-        assert!(has("indicators[2].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
+        assert!(has("indicators[1].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
+        // on a clean text layer the row that showed no damage is not doubted
+        assert!(!has("indicators[2].target"));
         // categories and numbers vouch for themselves; no whole-form flag
         assert!(!has("indicators[2].level1") && !has("indicators[2].weight") && !has("*"));
     }
