@@ -14,6 +14,10 @@ pub const DEFAULT_CONFUSABLES: &str = include_str!("../../../pipelines/confusabl
 #[derive(Debug, Default, Clone)]
 pub struct Confusables {
     cost: HashMap<(char, char), f64>,
+    /// One bit per character (by code point) that has a look-alike: most
+    /// pairs an edit distance compares have none, and this answers them
+    /// without hashing.
+    has_alike: Vec<u64>,
 }
 
 impl Confusables {
@@ -37,7 +41,15 @@ impl Confusables {
                 }
             }
         }
-        Confusables { cost }
+        let mut has_alike = Vec::new();
+        for &(a, _) in cost.keys() {
+            let i = a as usize;
+            if has_alike.len() <= i / 64 {
+                has_alike.resize(i / 64 + 1, 0);
+            }
+            has_alike[i / 64] |= 1 << (i % 64);
+        }
+        Confusables { cost, has_alike }
     }
 
     pub fn builtin() -> &'static Confusables {
@@ -47,8 +59,11 @@ impl Confusables {
 
     /// Substitution cost of `a` for `b`.
     pub fn sub_cost(&self, a: char, b: char) -> f64 {
+        let i = a as usize;
         if a == b {
             0.0
+        } else if self.has_alike.get(i / 64).is_none_or(|bits| bits & (1 << (i % 64)) == 0) {
+            1.0
         } else {
             self.cost.get(&(a, b)).copied().unwrap_or(1.0)
         }
@@ -64,10 +79,34 @@ impl Confusables {
 
     /// Levenshtein distance with look-alike substitutions discounted.
     pub fn distance(&self, a: &str, b: &str) -> f64 {
-        let a: Vec<char> = a.chars().collect();
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<f64> = (0..=b.len()).map(|j| j as f64).collect();
-        let mut cur = vec![0.0; b.len() + 1];
+        // Cells and labels are short: their characters and the two rows of
+        // the table live on the stack (this is called for every cell
+        // against every label it might be).
+        const SHORT: usize = 48;
+        let (na, nb) = (a.chars().count(), b.chars().count());
+        if na > SHORT || nb > SHORT {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            return self.distance_chars(&a, &b, &mut vec![0.0; nb + 1], &mut vec![0.0; nb + 1]);
+        }
+        let (mut ca, mut cb) = (['\0'; SHORT], ['\0'; SHORT]);
+        for (slot, c) in ca.iter_mut().zip(a.chars()) {
+            *slot = c;
+        }
+        for (slot, c) in cb.iter_mut().zip(b.chars()) {
+            *slot = c;
+        }
+        let (mut prev, mut cur) = ([0.0; SHORT + 1], [0.0; SHORT + 1]);
+        self.distance_chars(&ca[..na], &cb[..nb], &mut prev[..=nb], &mut cur[..=nb])
+    }
+
+    /// [`Self::distance`] of two character sequences, with two rows of
+    /// `b.len() + 1` cells to work in.
+    fn distance_chars(&self, a: &[char], b: &[char], prev: &mut [f64], cur: &mut [f64]) -> f64 {
+        let (mut prev, mut cur) = (prev, cur);
+        for (j, p) in prev.iter_mut().enumerate() {
+            *p = j as f64;
+        }
         for i in 1..=a.len() {
             cur[0] = i as f64;
             for j in 1..=b.len() {
@@ -109,6 +148,20 @@ mod tests {
         // plain edits still cost 1
         assert_eq!(t.distance("abc", "abd"), 1.0);
         assert_eq!(t.distance("", "ab"), 2.0);
+        // past the stack buffers
+        let long = "质".repeat(60);
+        assert_eq!(t.distance(&long, &format!("{}医", "质".repeat(59))), 0.3);
+        assert_eq!(t.distance(&long, "质质"), 58.0);
+        assert_eq!(t.distance("ab", &"b".repeat(49)), 48.0);
+    }
+
+    #[test]
+    fn every_listed_pair_keeps_its_cost() {
+        let t = Confusables::builtin();
+        for (&(a, b), &c) in &t.cost {
+            assert_eq!(t.sub_cost(a, b), if a == b { 0.0 } else { c }, "{a} {b}");
+        }
+        assert_eq!((t.sub_cost('\u{10FFFF}', 'a'), t.sub_cost('x', 'x'), Confusables::default().sub_cost('a', 'b')), (1.0, 0.0, 1.0));
     }
 
     #[test]

@@ -40,6 +40,7 @@ use clap::Parser;
 use cli::{Cli, Command, EXIT_FATAL};
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => cmd::run::run(args),
@@ -55,5 +56,22 @@ fn main() -> ExitCode {
             eprintln!("govtab: error: {e:#}");
             ExitCode::from(EXIT_FATAL)
         }
+    }
+}
+
+/// Keep freed memory for reuse instead of returning it to the system at
+/// once. A scanned page decodes to a picture of a few MB, and reading its
+/// rules takes a few more buffers of that size; with glibc's defaults each
+/// of them is mapped fresh and unmapped when freed, so every page paid
+/// thousands of page faults (about a tenth of a scan's time). Buffers up to
+/// 32 MiB now come from the heap, which keeps up to 128 MiB of free memory
+/// before trimming.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
     }
 }

@@ -1,9 +1,10 @@
 //! A small ToUnicode CMap reader and writer.
 //!
 //! pdf-extract expands every `bfrange` of a font's ToUnicode CMap into a hash
-//! map entry per code, for every page (its font cache is cleared per page).
-//! Tesseract's `GlyphLessFont` maps `<0000>..<FFFF>` in one range, so each OCR'd
-//! page paid for 65,536 map entries before drawing a glyph. We read a CMap
+//! map entry per code, each time it builds the font (stock pdf-extract: on
+//! every page; with our `DocPages` patch, once per document). Tesseract's
+//! `GlyphLessFont` maps `<0000>..<FFFF>` in one range, so each OCR'd page
+//! paid for 65,536 map entries before drawing a glyph. We read a CMap
 //! once (ranges kept as ranges), and hand pdf-extract a CMap that lists only
 //! the codes the document actually shows with that font.
 

@@ -5,7 +5,11 @@
 //!    survey each page (text-showing operators, images, OCR layer), drop
 //!    image drawing and cut oversized ToUnicode maps to the codes used.
 //! 2. [`collect`] (pdf-extract `OutputDev`): every glyph with position and
-//!    size, every thin filled/stroked path as a rule, page by page.
+//!    size, every thin filled/stroked path as a rule, page by page. The
+//!    pages go through one `pdf_extract::DocPages` (our patch, see
+//!    `vendor/pdf-extract/GOVTAB.md`), so each font is built once per
+//!    document, and a page's operations decoded by [`prepare`] are not
+//!    decoded again.
 //! 3. [`raster`] (OCR'd scans only, which draw no rules): the table rules
 //!    are read from the page picture (decoded at ~100–200 dpi, deskewed, by
 //!    local contrast; strokes inside OCR'd glyphs dropped), and
@@ -45,7 +49,9 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
     let mut pages = Vec::with_capacity(prepared.pages.len());
     let mut problems = Vec::new();
     let mut tally = repair::Tally::default();
-    for info in &prepared.pages {
+    // One font cache for the whole document (stock pdf-extract's is per page).
+    let mut reader = pdf_extract::DocPages::new(&prepared.doc);
+    for (info, ops) in prepared.pages.iter().zip(&prepared.ops) {
         let n = info.number;
         let mut page = Page { number: n, has_text: false, ocr: false, width: info.width, height: info.height, lines: Vec::new() };
         let problem = |message: String| Problem { page: Some(n), stage: "extract".into(), message };
@@ -62,7 +68,10 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
             continue;
         }
         let mut dev = collect::Collector::new();
-        let run = guard(&format!("page {n}"), || pdf_extract::output_doc_page(&prepared.doc, &mut dev, n))?;
+        let run = guard(&format!("page {n}"), || match ops {
+            Some(ops) => reader.output_page_ops(&mut dev, n, ops),
+            None => reader.output_page(&mut dev, n),
+        })?;
         if let Err(e) = run {
             problems.push(problem(format!("cannot read page: {e}")));
             pages.push(page);

@@ -9,10 +9,14 @@
 //!   never shows gets a CMap listing only the codes the document shows with
 //!   it (and a Type3/simple font's `Differences` only those codes' names),
 //!   built from one parse per distinct CMap (cached by content).
-//!   pdf-extract rebuilds every font it meets on every page (its font cache
-//!   is cleared per page) with a slow CMap parser: tesseract's GlyphLessFont
-//!   maps all 65,536 codes, and Chrome/Skia exports carry dozens of Type3
-//!   fonts of 256 glyphs each, of which a page shows a few.
+//!   pdf-extract builds every font it meets with a slow CMap parser (once
+//!   per document through our `DocPages` patch; stock pdf-extract does it
+//!   again on every page): tesseract's GlyphLessFont maps all 65,536 codes,
+//!   and Chrome/Skia exports carry dozens of Type3 fonts of 256 glyphs
+//!   each, of which a page shows a few.
+//!
+//! The operations of a page left as they are ([`Prepared::ops`]) are handed
+//! to pdf-extract as decoded here, instead of being decoded a second time.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
@@ -70,6 +74,9 @@ pub struct PrepStats {
 pub struct Prepared {
     pub doc: Document,
     pub pages: Vec<PageInfo>,
+    /// Per page (as `pages`), its content's operations when the survey
+    /// left them as they are: pdf-extract need not decode them again.
+    pub ops: Vec<Option<Vec<Operation>>>,
     #[cfg_attr(not(test), allow(dead_code))]
     pub stats: PrepStats,
 }
@@ -102,6 +109,7 @@ fn describe_load_error(e: &str) -> String {
 pub fn prepare(mut doc: Document) -> Prepared {
     let pages: Vec<(u32, ObjectId)> = doc.get_pages().into_iter().collect();
     let mut infos = Vec::with_capacity(pages.len());
+    let mut page_ops = Vec::with_capacity(pages.len());
     let mut edits = Edits::default();
     let mut forms: HashMap<ObjectId, FormSurvey> = HashMap::new();
     for (number, id) in &pages {
@@ -115,22 +123,28 @@ pub fn prepare(mut doc: Document) -> Prepared {
             Ok(content) => {
                 let mut survey = FormSurvey::default();
                 let mut fonts = PageFonts::new();
-                let ops = scan_ops(&doc, content.operations, resources, &mut survey, &mut forms, &mut edits, &mut CodeSink::Page(&mut fonts), 0);
+                let (ops, changed) = scan_ops(&doc, content.operations, resources, &mut survey, &mut forms, &mut edits, &mut CodeSink::Page(&mut fonts), 0);
                 edits.page_fonts.push((*id, fonts));
                 survey.apply(&mut info);
-                if let Some(ops) = ops {
+                if changed {
                     match (Content { operations: ops }).encode() {
                         Ok(bytes) => edits.pages.push((*id, bytes)),
                         Err(e) => info.error = Some(format!("cannot re-encode content: {e}")),
                     }
+                    page_ops.push(None);
+                } else {
+                    page_ops.push(Some(ops));
                 }
             }
-            Err(e) => info.error = Some(format!("content stream unreadable: {e}")),
+            Err(e) => {
+                info.error = Some(format!("content stream unreadable: {e}"));
+                page_ops.push(None);
+            }
         }
         infos.push(info);
     }
     let stats = edits.apply(&mut doc);
-    Prepared { doc, pages: infos, stats }
+    Prepared { doc, pages: infos, ops: page_ops, stats }
 }
 
 fn page_size(doc: &Document, id: ObjectId) -> Option<(f32, f32)> {
@@ -422,8 +436,8 @@ fn cut_differences(doc: &Document, font: &Dictionary, codes: &BTreeSet<u32>) -> 
 const MAX_FORM_DEPTH: usize = 12;
 
 /// Walk a content stream: count text and images, collect the codes shown
-/// per identity-encoded font, recurse into forms. Returns the rewritten
-/// operations when images were dropped.
+/// per identity-encoded font, recurse into forms. Returns the operations
+/// and whether they were rewritten (images dropped).
 #[allow(clippy::too_many_arguments)]
 fn scan_ops(
     doc: &Document,
@@ -434,7 +448,7 @@ fn scan_ops(
     edits: &mut Edits,
     sink: &mut CodeSink,
     depth: usize,
-) -> Option<Vec<Operation>> {
+) -> (Vec<Operation>, bool) {
     let mut out = Vec::with_capacity(ops.len());
     let mut changed = false;
     let mut font: Option<(Vec<u8>, ObjectId, u8)> = None;
@@ -527,7 +541,7 @@ fn scan_ops(
         }
         out.push(op);
     }
-    changed.then_some(out)
+    (out, changed)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -553,7 +567,7 @@ fn scan_form(
     let data = stream.get_plain_content().unwrap_or_else(|_| stream.content.clone());
     let mut mine = FormSurvey::default();
     let Ok(content) = Content::decode(&data) else { return false };
-    if let Some(ops) = scan_ops(doc, content.operations, resources, &mut mine, forms, edits, &mut CodeSink::Document, depth + 1) {
+    if let (ops, true) = scan_ops(doc, content.operations, resources, &mut mine, forms, edits, &mut CodeSink::Document, depth + 1) {
         match (id, (Content { operations: ops }).encode()) {
             (Some(id), Ok(bytes)) => edits.forms.push((id, bytes)),
             _ => return false,
