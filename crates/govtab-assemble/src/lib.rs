@@ -10,6 +10,19 @@
 //! Σ scores = total score, 执行率 ≈ 全年执行数 / 全年预算数,
 //! 年度资金总额 = Σ its parts. A failed check flags the cells involved; a
 //! value that cannot be read is null and flagged, never guessed.
+//!
+//! What lives where:
+//! - [`numbers`](crate::parse_number): printed numbers (OCR letters for
+//!   digits, specks beside a number);
+//! - `checks`: the arithmetic — a cell the sums force (one lost 分值/得分,
+//!   rows that lost no points, lost funds cells, blank parts forced to 0)
+//!   is filled, one misread digit repaired when it alone fixes every check;
+//! - `funds`: the funds block held against the kind's template (rows OCR
+//!   lost put back without values, printed cells left empty flagged);
+//! - [`confidence`]: a cell's confidence from its flags and repairs;
+//! - here: records from drafts, dates and short values cut out of OCR
+//!   noise, and the doubt a scan as a whole casts on its text cells (its
+//!   OCR noise, its damaged rows, rows missing from Σ 分值).
 
 mod checks;
 pub mod confidence;

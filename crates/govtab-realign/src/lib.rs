@@ -11,16 +11,23 @@
 //! - [`segment`]: splitting a document into forms at each title line;
 //! - [`cells`]: typing a cell (category, number, value, text, junk);
 //! - [`header`]: labelled header fields (`项目名称`, `主管部门`, …), values
-//!   wrapped over several cells or lines;
+//!   wrapped over several cells or lines; on scans, labels OCR garbled read
+//!   by their place, values that ran into the next label cut, the values a
+//!   document's forms share;
 //! - [`funds`]: the funds block (self-evaluation 6-column rows, target
-//!   forms' single amounts);
+//!   forms' single amounts; rows with unreadable labels named by place);
 //! - [`goals`]: 预期目标 / 实际完成情况 texts, interleaved columns separated;
 //! - [`table`]: the indicator table — shifted columns (a row that gained or
 //!   lost a leading cell), merged 一级/二级 cells, labels printed on a line of
 //!   their own, wrapped and page-broken 三级 cells (rejoined, duplicates
 //!   dropped), garbled category cells (kept as such for `match`), totals;
+//!   on OCR pages, a header OCR lost (the table starts at its first
+//!   一级/二级 row), a value and its 分值 run into one cell, lone specks;
 //! - [`flat`]: tables flattened into one line, values printed before their
 //!   labels, rebuilt into rows.
+//!
+//! Here too: the document's money unit shared by its forms, and its OCR
+//! noise (`FormDraft::ocr_noise`) measured for `assemble`.
 //!
 //! Every structural change is a [`govtab_model::Repair`] on the form; every
 //! doubtful cell a [`govtab_model::Flag`].
