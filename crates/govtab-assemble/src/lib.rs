@@ -221,7 +221,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             _ => None,
         };
         let Some(value) = value else { continue };
-        let outside = !rule.values.is_empty() && !rule.values.iter().any(|v| *v == value);
+        let outside = !rule.values.is_empty() && !rule.values.contains(&value);
         let no_date = rule.date && date_in(&value).is_none();
         if outside || no_date {
             record.flags.push(Flag::new(&path, STAGE, format!("'{value}' is not a {}", if no_date { "date" } else { "value this field takes" })));

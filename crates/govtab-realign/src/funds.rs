@@ -83,7 +83,7 @@ fn self_eval_row(line: &SrcLine, i: usize, item: String) -> Option<FundDraft> {
     let get = |k: usize| slots.get(k).cloned().flatten();
     // a labelled row whose values OCR lost entirely still places the rows
     // around it (its values stay unread)
-    if (0..6).all(|k| get(k).is_none()) && !(line.ocr && !item.is_empty()) {
+    if (0..6).all(|k| get(k).is_none()) && (!line.ocr || item.is_empty()) {
         return None;
     }
     Some(FundDraft {
@@ -146,7 +146,7 @@ pub fn name_unread_rows(f: &mut govtab_model::FormDraft, m: &Matcher) {
         let hi = after.unwrap_or(order.len());
         let used: Vec<&str> = f.funds.iter().map(|x| x.item.as_str()).collect();
         // 年度资金总额 and 年度资金申请总额 are alternatives: skip the one not used
-        let fits: Vec<&String> = order[lo.min(hi)..hi].iter().filter(|o| !used.contains(&o.as_str()) && !(o.starts_with("年度资金") && used.iter().any(|u| u.starts_with("年度资金")))).collect();
+        let fits: Vec<&String> = order[lo.min(hi)..hi].iter().filter(|o| !used.contains(&o.as_str()) && (!o.starts_with("年度资金") || !used.iter().any(|u| u.starts_with("年度资金")))).collect();
         let path = format!("funds[{i}].item");
         if let [name] = fits[..] {
             f.repairs.push(govtab_model::Repair::new(&path, crate::STAGE, &f.funds[i].raw_item, name, "row label unreadable; named by its place in the funds block"));

@@ -104,11 +104,9 @@ pub fn find_unit(lines: &[SrcLine]) -> Option<(String, bool)> {
             let after = &t[k..];
             let inner: String = after.trim_start_matches('(').chars().take_while(|&ch| ch != ')').collect();
             let closed = after.trim_start_matches('(').chars().nth(inner.chars().count()) == Some(')');
-            if after.starts_with('(') || closed {
-                if !inner.is_empty() && inner.chars().count() <= 3 && (closed || !inner.chars().any(govtab_match::is_cjk)) {
-                    let unit = if inner.contains('万') { "万元" } else { "元" };
-                    return Some((unit.into(), true));
-                }
+            if (after.starts_with('(') || closed) && !inner.is_empty() && inner.chars().count() <= 3 && (closed || !inner.chars().any(govtab_match::is_cjk)) {
+                let unit = if inner.contains('万') { "万元" } else { "元" };
+                return Some((unit.into(), true));
             }
         }
     }
