@@ -107,6 +107,8 @@ fn set(r: &mut Record, path: &str, v: f64) {
 /// point.
 pub fn variants(raw: &str, pairs: &[(char, char)]) -> Vec<f64> {
     let s: String = raw.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '%').collect();
+    // specks around the number ("; 163.00", "168.00.") are not digits to vary
+    let s = s.trim_matches(|c: char| !c.is_ascii_digit()).to_string();
     let chars: Vec<char> = s.chars().collect();
     let mut out: Vec<f64> = Vec::new();
     for (i, c) in chars.iter().enumerate() {
@@ -597,6 +599,7 @@ mod tests {
         assert!(v.contains(&36.0) && v.contains(&85.0) && v.contains(&3.5));
         assert!(!v.contains(&35.0));
         assert!(variants("30.120", &pairs()).contains(&30120.0));
+        assert!(variants("; 163.00", &pairs()).contains(&168.0));
         assert!(!variants("30.12", &pairs()).contains(&3012.0));
     }
 

@@ -54,6 +54,8 @@ fn framed_number(t: &str) -> Option<(&str, &str, &str)> {
     let start = t.find(|c: char| c.is_ascii_digit())?;
     let body = &t[start..];
     let len = body.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '%')).unwrap_or(body.len());
+    // a stop or comma after the number is a speck too ("168.00.")
+    let len = body[..len].trim_end_matches(['.', ',']).len();
     let (lead, core, tail) = (&t[..start], &body[..len], &body[len..]);
     let junk_ok = |s: &str| s.chars().count() <= MAX_JUNK && !s.chars().any(|c| c.is_ascii_digit());
     (junk_ok(lead) && junk_ok(tail) && !(lead.is_empty() && tail.is_empty())).then_some((lead, core, tail))
@@ -85,6 +87,7 @@ mod tests {
         assert!(matches!(parse_number("30120a"), Parsed::Repaired(v, _) if v == 30120.0));
         assert!(matches!(parse_number("37178180.26上"), Parsed::Repaired(v, _) if v == 37178180.26));
         assert!(matches!(parse_number("0——s"), Parsed::Repaired(v, _) if v == 0.0));
+        assert!(matches!(parse_number("168.00."), Parsed::Repaired(v, _) if v == 168.0));
         // digits in the junk, or too much of it: no number
         assert_eq!(parse_number("1a2"), Parsed::Unreadable);
         assert_eq!(parse_number("12 万元以上"), Parsed::Repaired(12.0, "kept the first number of '12 万元以上'".into()));

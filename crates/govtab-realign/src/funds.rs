@@ -8,7 +8,11 @@ use crate::clean::SrcLine;
 
 /// A funds header row (年初预算数 全年预算数 全年执行数 分值 执行率 得分).
 pub fn is_fund_header(line: &SrcLine, m: &Matcher) -> bool {
-    line.cells.iter().filter(|c| m.is_fund_column(&c.text).is_some()).count() >= 3
+    if line.cells.iter().filter(|c| m.is_fund_column(&c.text).is_some()).count() >= 3 {
+        return true;
+    }
+    // on a scan: two column names, specks around them allowed ("，全年执行数")
+    line.ocr && line.cells.iter().filter(|c| m.vocab.fund_columns.iter().any(|col| col.chars().count() >= 3 && normalize(&c.text).contains(col.as_str()))).count() >= 2
 }
 
 fn numeric_like(s: &str) -> bool {
