@@ -80,10 +80,16 @@ fn clean_short_field(value: &str, rule: Option<&govtab_model::vocab::FieldRule>,
     if rule.long {
         return value.to_string();
     }
+    // Latin letters glued after a Chinese name ("…服务中心‘geal", "…办公室om")
+    let latin_tail = || {
+        let body = value.trim_end_matches(|c: char| c.is_ascii_alphabetic() || matches!(c, '‘' | '’' | '\'' | '`' | '.' | ' '));
+        let cut = value.len() - body.len();
+        (cut > 0 && value[body.len()..].chars().filter(|c| c.is_ascii_alphabetic()).count() <= 6 && body.chars().last().is_some_and(govtab_match::is_cjk)).then(|| body.to_string())
+    };
     let cleaned = if rule.money {
         MONEY.find(value).map(|m| m.as_str().trim_end_matches('.').to_string())
     } else {
-        govtab_match::values::trim_name_specks(value).map(|(c, _)| c)
+        govtab_match::values::trim_name_specks(value).map(|(c, _)| c).or_else(latin_tail)
     };
     match cleaned {
         Some(c) if c != value && !c.is_empty() => {
@@ -464,7 +470,8 @@ mod tests {
         assert_eq!(clean("项目类别", "1其他运转类", &mut reps), "其他运转类");
         assert_eq!(clean("项目总预算", "1,161,000.REE TE1,161,000", &mut reps), "1,161,000");
         assert_eq!(clean("项目概况", "1其他运转类", &mut reps), "1其他运转类");
-        assert_eq!(reps.len(), 2);
+        assert_eq!(clean("实施单位", "上海市闵行区信息服务中心‘geal", &mut reps), "上海市闵行区信息服务中心");
+        assert_eq!(reps.len(), 3);
     }
 
     #[test]
