@@ -31,7 +31,12 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
         .enumerate()
         .filter_map(|(i, c)| m.fund_item(&c.text).map(|(item, _)| (i, item)))
         .collect();
-    if labelled.is_empty() {
+    // a target form's first row whose item label OCR garbled still shows
+    // the block's own label (项目资金 / 项目资金总额): named later by place
+    let block_row = kind == FormKind::Target
+        && line.ocr
+        && line.cells.iter().any(|c| m.vocab.fund_block_labels.iter().any(|b| normalize(&c.text).contains(b.as_str())));
+    if labelled.is_empty() && !block_row {
         return None;
     }
     let at = |i: usize| Provenance { page: line.page, line: line.no, col: line.cells[i].col };
