@@ -166,3 +166,41 @@ pub fn name_unread_rows(f: &mut govtab_model::FormDraft, m: &Matcher) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clean::SrcCell;
+    use govtab_model::{FormDraft, LineLayout, Vocabulary};
+
+    fn line(ocr: bool, cells: &[&str]) -> SrcLine {
+        SrcLine {
+            page: 1,
+            no: 1,
+            ocr,
+            layout: LineLayout::Tabbed,
+            cells: cells.iter().enumerate().filter(|(_, t)| !t.is_empty()).map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect(),
+        }
+    }
+
+    #[test]
+    fn rows_with_garbled_labels_are_kept_and_named_by_their_place() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        // target form: the block label still there, the item label garbled
+        let row = parse_fund_row(&line(true, &["项目资金(元)", "TE se", "", "FARINA", "15,365,275.00"]), FormKind::Target, &m);
+        assert_eq!(row.as_ref().and_then(|r| r.amount.as_deref()), Some("15,365,275.00"));
+        // not on a text layer that is no OCR
+        assert!(parse_fund_row(&line(false, &["项目资金(元)", "TE se", "", "FARINA", "15,365,275.00"]), FormKind::Target, &m).is_none());
+        // self-evaluation: a garbled label followed by numbers, between rows read
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        f.funds.push(parse_fund_row(&line(true, &["", "年度资金总额", "457000.00", "375000", "375,000"]), FormKind::SelfEvaluation, &m).unwrap_or_default());
+        f.funds.push(parse_unlabelled_fund_row(&line(true, &["", "Hirh; 446WA BR aK", "", "375000", "375000"])).unwrap_or_default());
+        f.funds.push(parse_fund_row(&line(true, &["", "上年结转资金"]), FormKind::SelfEvaluation, &m).unwrap_or_default());
+        f.funds.push(parse_fund_row(&line(true, &["", "其他资金", "0"]), FormKind::SelfEvaluation, &m).unwrap_or_default());
+        name_unread_rows(&mut f, &m);
+        let items: Vec<&str> = f.funds.iter().map(|r| r.item.as_str()).collect();
+        assert_eq!(items, ["年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"]);
+        assert_eq!(f.funds[1].annual_budget.as_deref(), Some("375000"));
+    }
+}
