@@ -353,13 +353,13 @@ fn flag_damaged_form(r: &mut Record, noise: f64) {
                 r.flags.push(Flag::new(field, STAGE, "total not read (OCR)"));
             }
         }
-        // rows OCR lost leave their 分值 out of the sum: nothing but the
-        // whole form can point at a row that is not there
+        // rows OCR lost leave their 分值 out of the sum: the table as a whole
+        // is flagged (the rows that are not there have no cells to flag)
         let total = r.total_weight.unwrap_or(100.0);
         let read: f64 = r.indicators.iter().filter_map(|i| i.weight).sum::<f64>() + r.funds.first().and_then(|f| f.weight).unwrap_or(0.0);
         let unread = r.indicators.iter().filter(|i| i.weight.is_none()).count();
         if total - read > 0.5 && unread == 0 {
-            r.flags.push(Flag::new("*", STAGE, format!("分值 of the rows read sum to {} of {}: rows are missing; review the whole form", fmt_num(read), fmt_num(total))));
+            r.flags.push(Flag::new("indicators", STAGE, format!("分值 of the rows read sum to {} of {}: a row may be missing from the table", fmt_num(read), fmt_num(total))));
         }
     }
     let row_doubtful = |i: usize| {
@@ -508,10 +508,10 @@ mod tests {
     }
 
     #[test]
-    fn rows_missing_from_the_weight_sum_flag_the_whole_form() {
+    fn rows_missing_from_the_weight_sum_flag_the_table() {
         let mut r = record(&[Some(30.0), Some(30.0)], 0);
         flag_damaged_form(&mut r, 0.0);
-        assert!(r.flags.iter().any(|f| f.field == "*" && f.reason.contains("70 of 100")));
+        assert!(r.flags.iter().any(|f| f.field == "indicators" && f.reason.contains("70 of 100")));
         // a complete sum, a lightly damaged form: no flag at all
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
         flag_damaged_form(&mut r, 0.0);

@@ -54,10 +54,11 @@ pub fn covers_row(path: &str, list: &str, index: usize) -> bool {
 }
 
 /// The value at `path` in `record` (a record as JSON), as a CSV cell: text
-/// as is, numbers as in the CSVs, null and `*` empty, a row as compact JSON.
+/// as is, numbers as in the CSVs, null, `*` and a whole table
+/// (`indicators`) empty, a row as compact JSON.
 pub fn lookup(record: &Value, path: &str) -> String {
     let Some(segs) = parse(path) else { return String::new() };
-    if segs.is_empty() {
+    if segs.is_empty() || matches!(segs[..], [Seg::Key(k)] if record.get(k).is_some_and(Value::is_array)) {
         return String::new();
     }
     let mut at = record;
@@ -127,5 +128,6 @@ mod tests {
         assert_eq!(lookup(&r, "indicators[0].target"), "≥200");
         assert_eq!(lookup(&r, "indicators[0]"), r#"{"level3":"检测报告数量","target":"≥200"}"#);
         assert_eq!(lookup(&r, "*"), "");
+        assert_eq!(lookup(&r, "indicators"), "");
     }
 }
