@@ -346,6 +346,26 @@ fn flag_damaged_form(r: &mut Record, noise: f64) {
     if n == 0 {
         return;
     }
+    // a row-wide doubt on a clean text layer: its category cells answer to
+    // the sequence decoding, so only the row's other cells are in doubt
+    if noise < NOISY_OCR {
+        let mut narrowed = Vec::new();
+        let inds = &r.indicators;
+        r.flags.retain(|f| {
+            let row = f.field.strip_prefix("indicators[").and_then(|x| x.strip_suffix(']')).and_then(|x| x.parse::<usize>().ok());
+            match row.and_then(|i| inds.get(i).map(|ind| (i, ind))) {
+                Some((i, ind)) if f.stage == "realign" => {
+                    let present = [("level3", true), ("target", true), ("actual", ind.actual.is_some()), ("weight", ind.weight.is_some()), ("score", ind.score.is_some())];
+                    for (c, _) in present.iter().filter(|(_, p)| *p) {
+                        narrowed.push(Flag::new(format!("indicators[{i}].{c}"), &f.stage, f.reason.clone()));
+                    }
+                    false
+                }
+                _ => true,
+            }
+        });
+        r.flags.extend(narrowed);
+    }
     if r.kind == "self_evaluation" {
         // totals OCR lost (the column sums stand in only when complete)
         for (field, v) in [("total_weight", r.total_weight), ("total_score", r.total_score)] {
@@ -495,6 +515,21 @@ mod tests {
         assert_eq!(date_in("2024.1231").as_deref(), Some("2024-12-31"));
         assert_eq!(date_in("20241231").as_deref(), Some("2024-12-31"));
         assert_eq!(date_in("20241331"), None);
+    }
+
+    #[test]
+    fn a_row_wide_doubt_on_a_clean_layer_spares_the_category_cells() {
+        let mut r = record(&[Some(45.0), Some(45.0)], 0);
+        r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
+        flag_damaged_form(&mut r, 0.0);
+        let has = |p: &str| r.flags.iter().any(|f| f.field == p);
+        assert!(has("indicators[1].target") && has("indicators[1].weight"));
+        assert!(!has("indicators[1]") && !has("indicators[1].level2"));
+        // on a noisy layer the row stays flagged as a whole
+        let mut r = record(&[Some(45.0), Some(45.0)], 0);
+        r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
+        flag_damaged_form(&mut r, NOISY_OCR + 0.01);
+        assert!(r.flags.iter().any(|f| f.field == "indicators[1]"));
     }
 
     #[test]
