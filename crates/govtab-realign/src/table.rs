@@ -67,6 +67,9 @@ pub struct TableParser {
     pending_fragment: Option<(String, Provenance)>,
     pending_l1: Option<String>,
     pending_l2: Option<String>,
+    /// 二级 labels OCR read stacked in one merged cell, for the rows below
+    /// that print none.
+    stacked_l2: std::collections::VecDeque<String>,
     total_weight: Option<String>,
     total_score: Option<String>,
     repairs: Vec<Repair>,
@@ -86,6 +89,7 @@ impl TableParser {
             pending_fragment: None,
             pending_l1: None,
             pending_l2: None,
+            stacked_l2: Default::default(),
             total_weight: None,
             total_score: None,
             repairs: Vec::new(),
@@ -106,6 +110,25 @@ impl TableParser {
 
     /// Read one line of the table.
     pub fn feed(&mut self, line: &SrcLine, m: &Matcher) -> Feed {
+        // on a scan, a merged cell whose labels OCR stacked into one
+        // ("数最指标产出指、质最指标时效指标\n成本指标"): this row takes the
+        // first 二级 (and the 一级 if there), the rows below the rest
+        let mut stacked_line;
+        let mut line = line;
+        let mut stacked_here = false;
+        if line.ocr {
+            if let Some((k, l1, l2s)) = line.cells.iter().take(2).enumerate().find_map(|(k, c)| stacked_labels(&c.text, m, &self.family).map(|(a, b)| (k, a, b))) {
+                stacked_line = line.clone();
+                let col = stacked_line.cells[k].col;
+                let mut cells: Vec<crate::clean::SrcCell> = l1.into_iter().map(|t| crate::clean::SrcCell { text: t, col }).collect();
+                cells.push(crate::clean::SrcCell { text: l2s[0].clone(), col });
+                self.repairs.push(Repair::new(self.path(self.rows.len(), "level2"), STAGE, &stacked_line.cells[k].text, l2s.join(" | "), "labels of merged cells read stacked in one cell: one per row from here down"));
+                self.stacked_l2 = l2s[1..].iter().cloned().collect();
+                stacked_line.cells.splice(k..=k, cells);
+                line = &stacked_line;
+                stacked_here = true;
+            }
+        }
         let toks: Vec<Tok> = line
             .cells
             .iter()
@@ -337,6 +360,16 @@ impl TableParser {
         if ind.raw_level2.is_none() && !ind.garbled_category {
             ind.raw_level2 = self.pending_l2.take();
         }
+        if ind.raw_level2.is_some() && !stacked_here {
+            // a label of its own: the stack no longer lines up
+            self.stacked_l2.clear();
+        } else if ind.raw_level2.is_none() {
+            if let Some(l2) = self.stacked_l2.pop_front() {
+                self.flags.push(Flag::new(self.path(idx, "level2"), STAGE, format!("二级 {l2} taken from labels stacked in a merged cell above")));
+                ind.raw_level2 = Some(l2);
+                ind.garbled_category = false;
+            }
+        }
         self.pending_l1 = None;
         self.pending_l2 = None;
 
@@ -500,6 +533,56 @@ fn split_trailing_number(text: &str) -> Vec<String> {
     }
 }
 
+/// Category names OCR read stacked in one cell: at least two 二级 names
+/// found in it, in order (each a window of the text that looks like the
+/// name), and the 一级 name among them if any. `None` for one name or none.
+fn stacked_labels(text: &str, m: &Matcher, family: &str) -> Option<(Option<String>, Vec<String>)> {
+    let conf = govtab_match::Confusables::builtin();
+    let t: Vec<char> = normalize(text).chars().filter(|c| govtab_match::is_cjk(*c)).collect();
+    if t.len() < 8 {
+        return None;
+    }
+    let levels: Vec<(&str, bool)> = m
+        .vocab
+        .level1
+        .iter()
+        .filter(|l| l.family == family)
+        .flat_map(|l| std::iter::once((l.name.as_str(), true)).chain(l.level2.iter().map(|x| (x.as_str(), false))))
+        .filter(|(n, _)| n.chars().count() >= 4)
+        .collect();
+    // a name that is a 二级 somewhere (成本指标) counts as one
+    let is_l2 = |name: &str| m.vocab.level1.iter().any(|l| l.family == family && l.level2.iter().any(|x| x == name));
+    let levels: Vec<(&str, bool)> = levels.into_iter().map(|(n, l1)| (n, l1 && !is_l2(n))).collect();
+    let mut found: Vec<(usize, usize, &str, bool, f64)> = Vec::new();
+    for (name, is_l1) in &levels {
+        let n = name.chars().count();
+        if n > t.len() {
+            continue;
+        }
+        for start in 0..=t.len() - n {
+            let w: String = t[start..start + n].iter().collect();
+            let s = conf.similarity(&w, name);
+            // a name ends where its last glyph (标) is: windows that run
+            // across two names do not
+            if s >= 0.75 && t[start + n - 1] == name.chars().last().unwrap_or(' ') {
+                found.push((start, start + n, name, *is_l1, s));
+            }
+        }
+    }
+    // best non-overlapping windows, exact and look-alike, left to right
+    found.sort_by(|a, b| b.4.total_cmp(&a.4).then(a.0.cmp(&b.0)));
+    let mut taken: Vec<(usize, usize, &str, bool)> = Vec::new();
+    for (a, b, name, l1, _) in found {
+        if taken.iter().all(|(x, y, _, _)| b <= *x || a >= *y) {
+            taken.push((a, b, name, l1));
+        }
+    }
+    taken.sort_by_key(|x| x.0);
+    let l2s: Vec<String> = taken.iter().filter(|x| !x.3).map(|x| x.2.to_string()).collect();
+    let l1 = taken.iter().find(|x| x.3).map(|x| x.2.to_string());
+    (l2s.len() >= 2).then_some((l1, l2s))
+}
+
 /// "产出指标 质量指标" in one cell: two category names.
 fn split_category_pair(text: &str, m: &Matcher, family: &str) -> Vec<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -658,5 +741,24 @@ mod tests {
         tp.finish(&mut f);
         assert_eq!(f.indicators[1].level3, None);
         assert!(f.flags.iter().any(|x| x.field == "indicators[1].level3"));
+    }
+
+    #[test]
+    fn labels_stacked_in_one_merged_cell_go_one_per_row() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        let ocr = |cells: &[&str]| SrcLine { ocr: true, ..line(cells) };
+        tp.feed(&ocr(&["_ 数最指标产出指 “、质最指标标时效指标 “\n成本指标\n二", "检测报告数量", "≥2", "3", "15.00", "15.00"]), &m);
+        tp.feed(&ocr(&["电子办公稳定性", "稳定", "稳定", "10.00", "10.00"]), &m);
+        tp.feed(&ocr(&["电子维护及时性", "及时", "及时", "15.00", "15.00"]), &m);
+        // a row with its own label stops the stack
+        tp.feed(&ocr(&["经济效益指标", "资金使用的合理性", "合规", "合规", "10.00", "10.00"]), &m);
+        tp.feed(&ocr(&["工作落实度", "到位", "到位", "5.00", "5.00"]), &m);
+        let l2: Vec<Option<&str>> = tp.rows().iter().map(|r| r.raw_level2.as_deref()).collect();
+        assert_eq!(l2, [Some("数量指标"), Some("质量指标"), Some("时效指标"), Some("经济效益指标"), None]);
+        assert!(tp.flags.iter().any(|f| f.field == "indicators[1].level2"));
+        // one name is not a stack
+        assert!(stacked_labels("数量指标检测报告", &m, "standard").is_none());
     }
 }
