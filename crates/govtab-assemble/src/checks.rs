@@ -336,7 +336,7 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
 fn fill_forced_zero_parts(r: &mut Record, l: &Layout) {
     let Some(total) = total_row(r, l) else { return };
     let parts = part_rows(r, l, total);
-    for name in ["initial_budget", "annual_budget"] {
+    for name in ["initial_budget", "annual_budget", "amount"] {
         let Some(t) = get(r, &format!("funds[{total}].{name}")) else { continue };
         let known: f64 = parts.iter().filter_map(|&k| get(r, &format!("funds[{k}].{name}"))).sum();
         if !close(known, t, 0.011) {
@@ -681,6 +681,19 @@ mod tests {
         r.indicators[1].score = None;
         check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].score, None);
+    }
+
+    #[test]
+    fn a_target_forms_blank_parts_are_zero_when_the_rest_reaches_the_total() {
+        static V: std::sync::OnceLock<govtab_model::Vocabulary> = std::sync::OnceLock::new();
+        let v = V.get_or_init(govtab_model::Vocabulary::builtin);
+        let layout = Layout { rows: v.fund_template.iter().filter(|t| t.kind == govtab_model::FormKind::Target).collect() };
+        let (mut r, raw) = record(&[], None);
+        r.kind = "target".into();
+        let row = |item: &str, a: Option<f64>| Fund { item: item.into(), amount: a, ..Default::default() };
+        r.funds = vec![row("年度资金申请总额", Some(700000.0)), row("当年财政拨款", Some(700000.0)), row("上年结转资金", None), row("其他资金", None)];
+        check(&mut r, &raw, &pairs(), &layout);
+        assert_eq!((r.funds[2].amount, r.funds[3].amount), (Some(0.0), Some(0.0)));
     }
 
     #[test]
