@@ -281,6 +281,19 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     }
                 }
             }
+            // a count (…次数) whose unit OCR read as '%' or as no unit: the
+            // name says the unit (vocab `unit_by_name_ending`)
+            {
+                let l3 = form.indicators[i].level3.clone().unwrap_or_default();
+                let u = unit_of(&suffix).to_string();
+                if let Some([_, want]) = v.unit_by_name_ending.iter().find(|[end, _]| l3.ends_with(end.as_str())) {
+                    if form.ocr && !u.is_empty() && u != *want && (u == "%" || !is_unit(v, &u)) {
+                        why.push(format!("unit '{u}' on a name ending so: read as '{want}'"));
+                        doubt.push(format!("unit '{u}' unreadable for a count; '{want}' from the name"));
+                        suffix = if suffix.starts_with(['(', '（']) { format!("({want})") } else { want.clone() };
+                    }
+                }
+            }
             // a rate (…率, …满意度) whose '%' OCR lost on both values, in a
             // form that prints its other rates with '%'
             let l3 = form.indicators[i].level3.clone().unwrap_or_default();
@@ -342,6 +355,21 @@ mod tests {
         // '>' read as ≥: the form prints ≥ (misread) three times elsewhere
         assert!(f.repairs.iter().any(|x| x.field == "indicators[1].target" && x.after == "≥95.00(%)"));
         assert!(!f.flags.iter().any(|x| x.field == "indicators[0].target"));
+    }
+
+    #[test]
+    fn a_count_whose_unit_ocr_garbled_takes_it_from_its_name() {
+        let v = Vocabulary::builtin();
+        let mut f = form(&[("≥10(%)", ""), ("≥300(#)", "")]);
+        f.ocr = true;
+        for (i, n) in ["正面宣传活动次数", "公务用车出车次数"].iter().enumerate() {
+            f.indicators[i].level3 = Some(n.to_string());
+            f.indicators[i].actual = None;
+        }
+        repair_values(&mut f, &v, (1, 0));
+        assert_eq!(f.indicators[0].target.as_deref(), Some("≥10(次)"));
+        assert_eq!(f.indicators[1].target.as_deref(), Some("≥300(次)"));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0].target"));
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub struct Vocabulary {
     pub goal_label_chars: String,
     /// 三级 names ending so are rates: their values carry '%'.
     pub rate_suffixes: Vec<String>,
+    /// [name ending, unit]: a 三级 name ending so counts in that unit (次数 →
+    /// 次); a value of it whose unit OCR made '%' or unreadable gets it.
+    #[serde(default)]
+    pub unit_by_name_ending: Vec<[String; 2]>,
     pub family_2020_headers: Vec<String>,
 }
 
