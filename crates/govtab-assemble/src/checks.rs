@@ -28,7 +28,8 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 /// Printed text of the number cells, by record path.
 pub type RawCells = HashMap<String, String>;
 
-fn get(r: &Record, path: &str) -> Option<f64> {
+/// The number at a record path (`funds[1].executed`, `total_weight`, …).
+pub(crate) fn get(r: &Record, path: &str) -> Option<f64> {
     match path {
         "total_weight" => r.total_weight,
         "total_score" => r.total_score,

@@ -19,8 +19,7 @@ pub fn template<'v>(r: &Record, v: &'v Vocabulary) -> Vec<&'v FundTemplateRow> {
 /// Put back the template rows OCR lost, in template order (rows that are
 /// not in the template follow). Paths of flags and repairs follow their
 /// rows; the returned list gives each old row's new index.
-pub fn complete_rows(r: &mut Record, v: &Vocabulary) -> Vec<usize> {
-    let tpl = template(r, v);
+pub fn complete_rows(r: &mut Record, tpl: &[&FundTemplateRow]) -> Vec<usize> {
     let same: Vec<usize> = (0..r.funds.len()).collect();
     if r.funds.is_empty() || !r.funds.iter().any(|f| tpl.iter().any(|t| t.item == f.item)) {
         return same;
@@ -29,7 +28,7 @@ pub fn complete_rows(r: &mut Record, v: &Vocabulary) -> Vec<usize> {
     let mut new_index = vec![0usize; old.len()];
     let mut rows: Vec<Fund> = Vec::new();
     let mut added: Vec<usize> = Vec::new();
-    for t in &tpl {
+    for t in tpl {
         match old.iter().position(|f| f.as_ref().map(|f| f.item == t.item).unwrap_or(false)) {
             Some(k) => {
                 new_index[k] = rows.len();
@@ -74,32 +73,18 @@ pub fn complete_rows(r: &mut Record, v: &Vocabulary) -> Vec<usize> {
 
 /// Flag the printed cells of template rows that are still empty after the
 /// checks (OCR dropped them), unless already flagged.
-pub fn flag_unread_cells(r: &mut Record, v: &Vocabulary) {
-    let tpl = template(r, v);
+pub fn flag_unread_cells(r: &mut Record, tpl: &[&FundTemplateRow]) {
     let mut flags = Vec::new();
     for (j, f) in r.funds.iter().enumerate() {
         let Some(t) = tpl.iter().find(|t| t.item == f.item) else { continue };
         for c in &t.cells {
             let path = format!("funds[{j}].{c}");
-            if fund_cell(f, c).is_none() && !r.flags.iter().any(|x| x.field == path || x.field == format!("funds[{j}]")) {
+            if crate::checks::get(r, &path).is_none() && !r.flags.iter().any(|x| x.field == path || x.field == format!("funds[{j}]")) {
                 flags.push(Flag::new(path, STAGE, "printed cell not read (OCR)"));
             }
         }
     }
     r.flags.extend(flags);
-}
-
-fn fund_cell(f: &Fund, name: &str) -> Option<f64> {
-    match name {
-        "initial_budget" => f.initial_budget,
-        "annual_budget" => f.annual_budget,
-        "executed" => f.executed,
-        "weight" => f.weight,
-        "execution_rate" => f.execution_rate,
-        "score" => f.score,
-        "amount" => f.amount,
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -121,7 +106,8 @@ mod tests {
         let v = Vocabulary::builtin();
         let mut r = record(&["年度资金总额", "上年结转资金", "其他资金"]);
         r.flags.push(Flag::new("funds[1].annual_budget", "assemble", "unreadable number 'x'"));
-        complete_rows(&mut r, &v);
+        let tpl = template(&r, &v);
+        complete_rows(&mut r, &tpl);
         let items: Vec<&str> = r.funds.iter().map(|f| f.item.as_str()).collect();
         assert_eq!(items, ["年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"]);
         // the old funds[1] (上年结转资金) is funds[2] now
@@ -132,7 +118,7 @@ mod tests {
             assert!(r.flags.iter().any(|f| f.field == format!("funds[1].{c}")), "{c}");
         }
         // an empty printed cell of a row that was read is flagged too
-        flag_unread_cells(&mut r, &v);
+        flag_unread_cells(&mut r, &tpl);
         assert!(r.flags.iter().any(|f| f.field == "funds[0].weight" && f.reason.contains("not read")));
     }
 
@@ -140,7 +126,8 @@ mod tests {
     fn a_form_without_a_funds_block_gets_none() {
         let v = Vocabulary::builtin();
         let mut r = record(&[]);
-        complete_rows(&mut r, &v);
+        let tpl = template(&r, &v);
+        complete_rows(&mut r, &tpl);
         assert!(r.funds.is_empty() && r.flags.is_empty());
     }
 }

@@ -60,14 +60,6 @@ fn num(cell: &Option<String>, path: &str, repairs: &mut Vec<Repair>, flags: &mut
     }
 }
 
-/// Record path of a header label (`主管部门` → `department`).
-fn field_path(label: &str, vocab: &Vocabulary) -> String {
-    match vocab.field(label).map(|r| r.field.as_str()) {
-        Some("attributes") | None => format!("attributes.{label}"),
-        Some(field) => field.to_string(),
-    }
-}
-
 /// A short header value read from a scan, OCR specks around it cut: one
 /// stray glyph at either end ("1其他运转类"), a money amount's trailing
 /// noise ("1,161,000.REE TE1,161,000" → its first amount). Long texts are
@@ -147,7 +139,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         }
         let mut value = text(&Some(fd.value.clone())).unwrap_or_default();
         if f.ocr {
-            value = clean_short_field(&value, vocab.field(&fd.label), &field_path(&fd.label, vocab), &mut repairs);
+            value = clean_short_field(&value, vocab.field(&fd.label), &vocab.field_path(&fd.label), &mut repairs);
         }
         match vocab.field(&fd.label).map(|r| r.field.as_str()) {
             Some("project") => project = project.or(Some(value)),
@@ -220,7 +212,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     }
     // closed lists (是/否, 优/良/中/差) and dates: a value outside them is a misread
     for rule in &vocab.fields {
-        let path = field_path(&rule.label, vocab);
+        let path = vocab.field_path(&rule.label);
         let value = match rule.field.as_str() {
             "grade" => record.grade.clone(),
             "attributes" => record.attributes.get(&rule.label).cloned(),
@@ -260,12 +252,12 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             }
         }
     }
-    let rows = if f.ocr { funds::complete_rows(&mut record, vocab) } else { (0..record.funds.len()).collect() };
-    let raw = raw_cells(f, &rows);
     let layout = checks::Layout { rows: funds::template(&record, vocab) };
+    let rows = if f.ocr { funds::complete_rows(&mut record, &layout.rows) } else { (0..record.funds.len()).collect() };
+    let raw = raw_cells(f, &rows);
     checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);
     if f.ocr {
-        funds::flag_unread_cells(&mut record, vocab);
+        funds::flag_unread_cells(&mut record, &layout.rows);
         flag_damaged_form(&mut record, f.ocr_noise);
     }
     dedup_flags(&mut record.flags);

@@ -171,6 +171,15 @@ impl Vocabulary {
         self.fields.iter().find(|f| f.label == label)
     }
 
+    /// Record path of a canonical header label (`项目名称` → `project`,
+    /// `项目类别` → `attributes.项目类别`).
+    pub fn field_path(&self, label: &str) -> String {
+        match self.field(label).map(|f| f.field.as_str()) {
+            Some("attributes") | None => format!("attributes.{label}"),
+            Some(field) => field.to_string(),
+        }
+    }
+
     /// Kind of form a title line announces, if any.
     pub fn title_kind(&self, text: &str) -> Option<FormKind> {
         if self.not_titles.iter().any(|n| text.contains(n.as_str())) {

@@ -11,10 +11,7 @@ use crate::STAGE;
 
 /// Record path of a canonical header label (`项目名称` → `project`).
 pub fn field_path(m: &Matcher, label: &str) -> String {
-    match m.vocab.field(label).map(|f| f.field.as_str()) {
-        Some("attributes") | None => format!("attributes.{label}"),
-        Some(field) => field.to_string(),
-    }
+    m.vocab.field_path(label)
 }
 
 /// A cell split into a recognised label and the text after it.

@@ -903,9 +903,16 @@ fn runs(mask: &[u8], pic: &[u8], dim_below: i32, w: usize, h: usize, min_len: us
             i = j.max(i + 1);
         }
     }
-    // Merge pieces of adjacent lines that overlap along the run. Pieces
-    // come sorted by (line, start); each line's slice is indexed so a merge
-    // looks only at the lines it can reach and the pieces that can overlap.
+    let dark = |line: usize, s: usize, e: usize| mask[line * w + s..line * w + e].iter().filter(|&&m| m != 0).count();
+    merge_pieces(&pieces, lines, halo_px, max_thick, dark)
+}
+
+/// Merge the pieces (line, start, end) of adjacent lines that overlap along
+/// the run into rules (line centre, start, end), keeping the thin ones.
+/// Pieces come sorted by (line, start); each line's slice is indexed so a
+/// merge looks only at the lines it can reach and the pieces that can
+/// overlap. `dark(line, s, e)` counts the dark pixels of a line's stretch.
+fn merge_pieces(pieces: &[(usize, usize, usize)], lines: usize, halo_px: isize, max_thick: usize, dark: impl Fn(usize, usize, usize) -> usize) -> Vec<(f32, f32, f32)> {
     let mut line_range = vec![(0usize, 0usize); lines + 1];
     {
         let mut k = 0;
@@ -928,10 +935,9 @@ fn runs(mask: &[u8], pic: &[u8], dim_below: i32, w: usize, h: usize, min_len: us
         let mut grew = true;
         while grew {
             grew = false;
-            for lb in pieces[a].0..=(l1 + 1).min(lines.saturating_sub(1)) {
-                let (r0, r1) = line_range[lb];
+            for &(r0, r1) in &line_range[pieces[a].0..=(l1 + 1).min(lines.saturating_sub(1))] {
                 for b in r0.max(a + 1)..r1 {
-                    let (_, sb, eb) = pieces[b];
+                    let (lb, sb, eb) = pieces[b];
                     if sb >= e {
                         break;
                     }
@@ -954,8 +960,7 @@ fn runs(mask: &[u8], pic: &[u8], dim_below: i32, w: usize, h: usize, min_len: us
             if line < 0 || line as usize >= lines {
                 return 0.0;
             }
-            let row = &mask[line as usize * w..(line as usize + 1) * w];
-            row[s..e].iter().filter(|&&m| m != 0).count() as f32 / (e - s) as f32
+            dark(line as usize, s, e) as f32 / (e - s) as f32
         };
         let thin = halo(l0 as isize - halo_px) < 0.5 && halo(l1 as isize + halo_px) < 0.5;
         if l1 - l0 <= max_thick && thin {
@@ -1081,65 +1086,7 @@ fn runs_reference(up: &[bool], dim: &[bool], w: usize, h: usize, horizontal: boo
             i = j.max(i + 1);
         }
     }
-    // Merge pieces of adjacent lines that overlap along the run. Pieces
-    // come sorted by (line, start); each line's slice is indexed so a merge
-    // looks only at the lines it can reach and the pieces that can overlap.
-    let mut line_range = vec![(0usize, 0usize); lines + 1];
-    {
-        let mut k = 0;
-        for (line, range) in line_range.iter_mut().enumerate().take(lines) {
-            let from = k;
-            while k < pieces.len() && pieces[k].0 == line {
-                k += 1;
-            }
-            *range = (from, k);
-        }
-    }
-    let mut used = vec![false; pieces.len()];
-    let mut out = Vec::new();
-    for a in 0..pieces.len() {
-        if used[a] {
-            continue;
-        }
-        used[a] = true;
-        let (mut l0, mut l1, mut s, mut e) = (pieces[a].0, pieces[a].0, pieces[a].1, pieces[a].2);
-        let mut grew = true;
-        while grew {
-            grew = false;
-            for lb in pieces[a].0..=(l1 + 1).min(lines.saturating_sub(1)) {
-                let (r0, r1) = line_range[lb];
-                for b in r0.max(a + 1)..r1 {
-                    let (_, sb, eb) = pieces[b];
-                    if sb >= e {
-                        break;
-                    }
-                    if used[b] || eb <= s {
-                        continue;
-                    }
-                    used[b] = true;
-                    l0 = l0.min(lb);
-                    l1 = l1.max(lb);
-                    s = s.min(sb);
-                    e = e.max(eb);
-                    grew = true;
-                }
-            }
-        }
-        // Thick blobs (pictures, heavy text) are not rules, nor is a run
-        // inside a band of dark (a line of text): a rule has paper on both
-        // sides.
-        let halo = |line: isize| -> f32 {
-            if line < 0 || line as usize >= lines {
-                return 0.0;
-            }
-            (s..e).filter(|&i| at(line as usize, i)).count() as f32 / (e - s) as f32
-        };
-        let thin = halo(l0 as isize - halo_px) < 0.5 && halo(l1 as isize + halo_px) < 0.5;
-        if l1 - l0 <= max_thick && thin {
-            out.push(((l0 + l1) as f32 / 2.0 + 0.5, s as f32, e as f32));
-        }
-    }
-    out
+    merge_pieces(&pieces, lines, halo_px, max_thick, |line, s, e| (s..e).filter(|&i| at(line, i)).count())
 }
 
 #[cfg(test)]
