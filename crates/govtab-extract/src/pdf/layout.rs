@@ -558,7 +558,16 @@ fn missed_row_rules(t: &Table, glyphs: &[Glyph]) -> Vec<Rule> {
             })
             .collect();
         split.dedup();
-        if split.len() >= 2 {
+        // One wide cell alone (a rule lost under one value cell: "…中心" and
+        // the next row's "本市信息安全监测预警" read as one cell): split
+        // when its text lines (OCR specks of a smaller size aside) fall
+        // clear on both sides of the boundary, each on the baseline of
+        // another cell's text in its row. Narrow cells (vertical labels,
+        // one glyph per line) are never split this way.
+        if split.len() < 2 {
+            split = (0..t.cells.len()).filter(|&i| lone_cell_spans_rows(t, &bodies, i, k)).collect();
+        }
+        if !split.is_empty() {
             for i in split {
                 let (_, _, c0, c1) = t.cells[i];
                 out.push(Rule { horizontal: true, at: y, lo: t.xs[c0], hi: t.xs[c1 + 1] });
@@ -566,6 +575,35 @@ fn missed_row_rules(t: &Table, glyphs: &[Glyph]) -> Vec<Rule> {
         }
     }
     out
+}
+
+/// Does cell `i`, merged over the row boundary `k`, hold two rows' text
+/// (see [`missed_row_rules`])? `bodies`: text line bodies per cell.
+fn lone_cell_spans_rows(t: &Table, bodies: &[Vec<(f32, f32, f32)>], i: usize, k: usize) -> bool {
+    let (r0, r1, c0, c1) = t.cells[i];
+    if !(r0 < k && r1 >= k) {
+        return false;
+    }
+    let y = t.ys[k];
+    let size = bodies[i].iter().map(|l| l.2).fold(0.0f32, f32::max);
+    if t.xs[c1 + 1] - t.xs[c0] < 4.0 * size {
+        return false;
+    }
+    let lines: Vec<&(f32, f32, f32)> = bodies[i].iter().filter(|l| l.2 >= 0.7 * size).collect();
+    if lines.iter().any(|l| l.0 < y && l.1 > y) {
+        return false;
+    }
+    // a text line of another cell lying wholly in rows `rows`, on the same
+    // baseline band as `l`
+    let aligned = |l: &(f32, f32, f32), rows: std::ops::RangeInclusive<usize>| {
+        (0..t.cells.len()).any(|j| {
+            let (q0, q1, _, _) = t.cells[j];
+            j != i && rows.contains(&q0) && rows.contains(&q1) && bodies[j].iter().any(|m| (m.0 - l.0).abs() < 0.4 * l.2.max(m.2))
+        })
+    };
+    let above: Vec<_> = lines.iter().filter(|l| l.0 >= y).collect();
+    let below: Vec<_> = lines.iter().filter(|l| l.1 <= y).collect();
+    !above.is_empty() && !below.is_empty() && above.iter().all(|l| aligned(l, r0..=k - 1)) && below.iter().all(|l| aligned(l, k..=r1))
 }
 
 fn find_tables(rules: &[Rule]) -> Vec<Table> {
@@ -729,6 +767,50 @@ mod tests {
         // A digital page draws all its rules: no guessing there.
         let lines = layout(&ink, LayoutOptions { ocr: false });
         assert_eq!(lines.len(), 2);
+    }
+
+    #[test]
+    fn a_wide_cell_whose_lower_rule_was_lost_is_split_by_its_rows_baselines() {
+        // Two header rows: 单位 | value (100–400), then 项目名称 | value
+        // (100–250) | 类别 (250–400). The scan lost the rule under the first
+        // value and the rule at 250, so the value cell spans both rows.
+        let rules = vec![
+            h(700.0, 0.0, 400.0),
+            h(670.0, 0.0, 100.0),
+            h(640.0, 0.0, 400.0),
+            v(0.0, 640.0, 700.0),
+            v(100.0, 640.0, 700.0),
+            v(400.0, 640.0, 700.0),
+        ];
+        let word = |s: &str, x: f32, y: f32, size: f32| -> Vec<Glyph> {
+            let mut x = x;
+            s.chars()
+                .map(|c| {
+                    let gl = g(&c.to_string(), x, y, size);
+                    x = gl.x1;
+                    gl
+                })
+                .collect()
+        };
+        let mut glyphs = Vec::new();
+        glyphs.extend(word("单位", 10.0, 680.0, 12.0));
+        glyphs.extend(word("信息中心", 110.0, 681.0, 14.0));
+        // a small OCR speck astride the lost rule
+        glyphs.extend(word("二", 200.0, 668.0, 6.0));
+        glyphs.extend(word("名称", 10.0, 650.0, 12.0));
+        glyphs.extend(word("监测预警", 110.0, 651.0, 12.0));
+        let ink = PageInk { glyphs: glyphs.clone(), rules: rules.clone(), width: 595.0, height: 842.0, ..Default::default() };
+        let texts: Vec<String> = layout(&ink, LayoutOptions { ocr: true }).iter().map(|l| l.text()).collect();
+        assert!(texts[0].starts_with("单位\t信息中心"), "{texts:?}");
+        assert!(texts[1].starts_with("名称\t监测预警"), "{texts:?}");
+        // the lower text on no other cell's baseline: one cell, as drawn
+        let mut off = glyphs.clone();
+        for gl in off.iter_mut().filter(|gl| gl.text == "名" || gl.text == "称") {
+            gl.y -= 6.0;
+        }
+        let ink = PageInk { glyphs: off, rules, width: 595.0, height: 842.0, ..Default::default() };
+        let texts: Vec<String> = layout(&ink, LayoutOptions { ocr: true }).iter().map(|l| l.text()).collect();
+        assert!(texts[0].contains("信息中心") && texts[0].contains("监测预警"), "{texts:?}");
     }
 
     #[test]
