@@ -59,12 +59,13 @@ pub fn parse_fund_row(line: &SrcLine, kind: FormKind, m: &Matcher) -> Option<Fun
 /// A self-evaluation funds row inside the block whose label OCR garbled past
 /// recognition ("aol 150000000 1146621.64 …"): the first cell is taken as
 /// its label (named later by its place, see [`name_unread_rows`]) when at
-/// least two number cells follow it.
-pub fn parse_unlabelled_fund_row(line: &SrcLine) -> Option<FundDraft> {
+/// least `min_numbers` number cells follow it (two inside the block; more
+/// where the block's header was unreadable too).
+pub fn parse_unlabelled_fund_row(line: &SrcLine, min_numbers: usize) -> Option<FundDraft> {
     let first = line.cells.first()?;
     let label_like = !numeric_like(&first.text) && normalize(&first.text).chars().count() <= 20;
     let numbers = line.cells[1..].iter().filter(|c| numeric_like(&c.text)).count();
-    if !label_like || numbers < 2 {
+    if !label_like || numbers < min_numbers {
         return None;
     }
     self_eval_row(line, 0, String::new())
@@ -195,12 +196,16 @@ mod tests {
         // self-evaluation: a garbled label followed by numbers, between rows read
         let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
         f.funds.push(parse_fund_row(&line(true, &["", "年度资金总额", "457000.00", "375000", "375,000"]), FormKind::SelfEvaluation, &m).unwrap_or_default());
-        f.funds.push(parse_unlabelled_fund_row(&line(true, &["", "Hirh; 446WA BR aK", "", "375000", "375000"])).unwrap_or_default());
+        f.funds.push(parse_unlabelled_fund_row(&line(true, &["", "Hirh; 446WA BR aK", "", "375000", "375000"]), 2).unwrap_or_default());
         f.funds.push(parse_fund_row(&line(true, &["", "上年结转资金"]), FormKind::SelfEvaluation, &m).unwrap_or_default());
         f.funds.push(parse_fund_row(&line(true, &["", "其他资金", "0"]), FormKind::SelfEvaluation, &m).unwrap_or_default());
         name_unread_rows(&mut f, &m);
         let items: Vec<&str> = f.funds.iter().map(|r| r.item.as_str()).collect();
         assert_eq!(items, ["年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"]);
         assert_eq!(f.funds[1].annual_budget.as_deref(), Some("375000"));
+        // before the block's header was seen: a full row of numbers only
+        let first = line(true, &["HEIL Se wi", "50000.00", "16000", "16,000", "10.00", "100.00%", "10,00"]);
+        assert_eq!(parse_unlabelled_fund_row(&first, 4).and_then(|r| r.executed), Some("16,000".to_string()));
+        assert!(parse_unlabelled_fund_row(&line(true, &["日期", "2020", "2021"]), 4).is_none());
     }
 }

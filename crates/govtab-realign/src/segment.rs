@@ -228,10 +228,17 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
                     }
                     continue;
                 }
-                // a row of the block whose label OCR garbled past reading
-                if state == State::Funds && kind == FormKind::SelfEvaluation && line.ocr && f.funds.len() < 4 {
-                    if let Some(row) = funds::parse_unlabelled_fund_row(line) {
+                // a row of the block whose label OCR garbled past reading;
+                // before the block's header was seen (it too unreadable),
+                // only a row of four or more numbers
+                if kind == FormKind::SelfEvaluation && line.ocr && f.funds.len() < 4 && matches!(state, State::Funds | State::Header) {
+                    let min = if state == State::Funds { 2 } else { 4 };
+                    if let Some(row) = funds::parse_unlabelled_fund_row(line, min) {
+                        if state == State::Header {
+                            f.repairs.push(Repair::new("funds", STAGE, "", "", "funds header unreadable (OCR); the block starts at its first row of numbers"));
+                        }
                         f.funds.push(row);
+                        state = State::Funds;
                         continue;
                     }
                 }
