@@ -218,6 +218,8 @@ fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
 /// its first row is the total, the others its parts.
 pub struct Layout<'v> {
     pub rows: Vec<&'v FundTemplateRow>,
+    /// The 总分 分值 of a self-evaluation form (vocab `full_marks`).
+    pub full_marks: f64,
 }
 
 impl Layout<'_> {
@@ -506,6 +508,9 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
             let damaged = r.repairs.iter().any(|x| x.field == path && x.stage == STAGE) || printed.map(|v| v > 100.0 + TOL || v + TOL < read_sum).unwrap_or(false);
             let unread = raw.contains_key(path) && (printed.is_none() || damaged);
             let impossible = printed.map(|v| v > 100.0 + TOL || v + TOL < read_sum).unwrap_or(false);
+            // the 总分 row was read (either of its numbers) but not its 分值
+            let row_seen = raw.contains_key("total_weight") || raw.contains_key("total_score");
+            let unread = unread || (get_col == 0 && row_seen && (printed.is_none() || damaged));
             match (unread, col) {
                 (true, Some(sum)) => {
                     let total = sum + extra.unwrap_or(0.0);
@@ -514,6 +519,15 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
                     }
                     r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(total), "total unreadable; the column sum stands in"));
                     if get_col == 0 { r.total_weight = Some(total) } else { r.total_score = Some(total) }
+                    r.flags.retain(|f| f.field != path);
+                }
+                // the total row's 分值 unreadable, the column incomplete: the
+                // form is scored out of its full marks
+                (true, None) if get_col == 0 && read_sum <= layout.full_marks + TOL => {
+                    let before = raw.get(path).cloned().unwrap_or_default();
+                    let full = crate::fmt_num(layout.full_marks);
+                    r.repairs.push(Repair::new(path, STAGE, &before, &full, format!("total 分值 unreadable; a self-evaluation form is scored out of {full}")));
+                    r.total_weight = Some(layout.full_marks);
                     r.flags.retain(|f| f.field != path);
                 }
                 // an impossible total the column cannot stand in for: unread
@@ -558,7 +572,7 @@ mod tests {
     fn layout() -> Layout<'static> {
         static V: std::sync::OnceLock<govtab_model::Vocabulary> = std::sync::OnceLock::new();
         let v = V.get_or_init(govtab_model::Vocabulary::builtin);
-        Layout { rows: v.fund_template.iter().filter(|t| t.kind == govtab_model::FormKind::SelfEvaluation).collect() }
+        Layout { rows: v.fund_template.iter().filter(|t| t.kind == govtab_model::FormKind::SelfEvaluation).collect(), full_marks: v.full_marks }
     }
 
     fn pairs() -> Vec<(char, char)> {
@@ -688,7 +702,7 @@ mod tests {
     fn a_target_forms_blank_parts_are_zero_when_the_rest_reaches_the_total() {
         static V: std::sync::OnceLock<govtab_model::Vocabulary> = std::sync::OnceLock::new();
         let v = V.get_or_init(govtab_model::Vocabulary::builtin);
-        let layout = Layout { rows: v.fund_template.iter().filter(|t| t.kind == govtab_model::FormKind::Target).collect() };
+        let layout = Layout { rows: v.fund_template.iter().filter(|t| t.kind == govtab_model::FormKind::Target).collect(), full_marks: v.full_marks };
         let (mut r, raw) = record(&[], None);
         r.kind = "target".into();
         let row = |item: &str, a: Option<f64>| Fund { item: item.into(), amount: a, ..Default::default() };
@@ -703,9 +717,15 @@ mod tests {
         let (mut r, raw) = record(&[("45", "40"), ("45", "45")], Some(("10", "95")));
         check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.total_weight, Some(100.0));
-        // a column with a lost cell cannot: the total is dropped and flagged
+        // a column with a lost cell cannot; the form's full marks can
         let (mut r, raw) = record(&[("45", "40"), ("", "45")], Some(("10", "95")));
         r.indicators[1].weight = None;
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!(r.total_weight, Some(100.0));
+        assert!(r.repairs.iter().any(|x| x.field == "total_weight" && x.reason.contains("scored out of 100")));
+        // rows read past the full marks: no total stands; dropped and flagged
+        let (mut r, raw) = record(&[("60", "40"), ("50", "45"), ("", "5")], Some(("10", "95")));
+        r.indicators[2].weight = None;
         check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.total_weight, None);
         assert!(r.flags.iter().any(|f| f.field == "total_weight" && f.reason.contains("impossible")));

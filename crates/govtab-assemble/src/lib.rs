@@ -252,7 +252,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             }
         }
     }
-    let layout = checks::Layout { rows: funds::template(&record, vocab) };
+    let layout = checks::Layout { rows: funds::template(&record, vocab), full_marks: vocab.full_marks };
     let rows = if f.ocr { funds::complete_rows(&mut record, &layout.rows) } else { (0..record.funds.len()).collect() };
     let raw = raw_cells(f, &rows);
     checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);

@@ -554,8 +554,38 @@ pub fn trim_name_specks(name: &str) -> Option<(String, &'static str)> {
     let t = name.trim();
     let keep = |c: char| crate::is_cjk(c) || matches!(c, '“' | '”' | '（' | '）' | '(' | ')' | '《' | '》');
     let chars: Vec<char> = t.chars().collect();
-    let lead = chars.iter().take_while(|c| !keep(**c)).count();
-    let trail = chars.iter().rev().take_while(|c| !keep(**c)).count();
+    let mut lead = chars.iter().take_while(|c| !keep(**c)).count();
+    let mut trail = chars.iter().rev().take_while(|c| !keep(**c)).count();
+    if lead + trail >= chars.len() {
+        return None;
+    }
+    // a bracket or quote with no partner in the name is a speck too
+    // ("…中心 >)", "”，上海市…")
+    let pair = |c: char| match c {
+        ')' => Some('('),
+        '）' => Some('（'),
+        '”' => Some('“'),
+        '》' => Some('《'),
+        '(' => Some(')'),
+        '（' => Some('）'),
+        '“' => Some('”'),
+        '《' => Some('》'),
+        _ => None,
+    };
+    loop {
+        let body = &chars[lead..chars.len() - trail];
+        let Some((&last, rest)) = body.split_last() else { return None };
+        if matches!(last, ')' | '）' | '”' | '》') && pair(last).is_some_and(|o| !rest.contains(&o)) {
+            trail += 1 + rest.iter().rev().take_while(|c| !keep(**c)).count();
+            continue;
+        }
+        let Some((&first, rest)) = body.split_first() else { return None };
+        if matches!(first, '(' | '（' | '“' | '《' | '”') && pair(first).is_some_and(|c| !rest.contains(&c)) {
+            lead += 1 + rest.iter().take_while(|c| !keep(**c)).count();
+            continue;
+        }
+        break;
+    }
     if lead + trail >= chars.len() {
         return None;
     }
@@ -569,8 +599,10 @@ pub fn trim_name_specks(name: &str) -> Option<(String, &'static str)> {
     };
     let (head, body, tail) = (&chars[..lead], &chars[lead..chars.len() - trail], &chars[chars.len() - trail..]);
     // "5G基站": letters glued to the name are part of it
-    let head_ok = head.is_empty() || (speck(head) && (head.len() == 1 || head.last().map(|c| c.is_whitespace()).unwrap_or(false)));
-    let tail_ok = tail.is_empty() || (speck(tail) && (tail.len() == 1 || tail.first().map(|c| c.is_whitespace()).unwrap_or(false)));
+    // punctuation only ("”，", " >)"): specks however many
+    let marks = |part: &[char]| part.len() <= 4 && part.iter().all(|c| !c.is_alphanumeric());
+    let head_ok = head.is_empty() || marks(head) || (speck(head) && (head.len() == 1 || head.last().map(|c| c.is_whitespace()).unwrap_or(false)));
+    let tail_ok = tail.is_empty() || marks(tail) || (speck(tail) && (tail.len() == 1 || tail.first().map(|c| c.is_whitespace()).unwrap_or(false)));
     let body: String = body.iter().collect();
     let cjk = body.chars().filter(|c| crate::is_cjk(*c)).count();
     if (head.is_empty() && tail.is_empty()) || !head_ok || !tail_ok || cjk < 3 {
@@ -591,6 +623,10 @@ mod damage_tests {
         assert_eq!(cut("检测报告数量1").as_deref(), Some("检测报告数量"));
         assert_eq!(cut("_ 技术治网专项行动支撑服务").as_deref(), Some("技术治网专项行动支撑服务"));
         assert_eq!(cut("培训次数 [p").as_deref(), Some("培训次数"));
+        // brackets and quotes without a partner are specks; paired ones stay
+        assert_eq!(cut("上海市网络与信息安全应急管理事务中心 >)").as_deref(), Some("上海市网络与信息安全应急管理事务中心"));
+        assert_eq!(cut("”，上海市网络与信息安全应急管理事务中心").as_deref(), Some("上海市网络与信息安全应急管理事务中心"));
+        assert_eq!(cut("闵行区科学技术委员会(汇总)"), None);
         assert_eq!(cut("rr 息化长效管理机制健全性").as_deref(), Some("息化长效管理机制健全性"));
         assert_eq!(cut("5G基站数量"), None);
         assert_eq!(cut("聚焦“未成年人网络保护”"), None);

@@ -107,6 +107,13 @@ pub struct Vocabulary {
     #[serde(default)]
     pub unit_by_name_ending: Vec<[String; 2]>,
     pub family_2020_headers: Vec<String>,
+    /// The points a self-evaluation form is scored out of (its 总分 分值).
+    #[serde(default = "default_full_marks")]
+    pub full_marks: f64,
+}
+
+fn default_full_marks() -> f64 {
+    100.0
 }
 
 fn standard_family() -> String {
