@@ -257,11 +257,49 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     let raw = raw_cells(f, &rows);
     checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);
     if f.ocr {
+        fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
         flag_damaged_form(&mut record, f.ocr_noise);
     }
     dedup_flags(&mut record.flags);
     record
+}
+
+/// A self-evaluation row scored in full whose 年度指标值 or 实际完成值 OCR
+/// lost, the other being a qualitative word (及时, 合理, 健全 …): a target
+/// worded so and met in full is reported in the same word (so on 62 of the
+/// 64 such rows of our hand-checked forms). The lost cell gets the word
+/// (repair logged); it is flagged when its partner is itself in doubt.
+fn fill_met_qualitative(r: &mut Record, vocab: &Vocabulary) {
+    if r.kind != "self_evaluation" {
+        return;
+    }
+    for i in 0..r.indicators.len() {
+        let ind = &r.indicators[i];
+        let full = matches!((ind.weight, ind.score), (Some(w), Some(s)) if w > 0.0 && (w - s).abs() < 1e-9);
+        if !full {
+            continue;
+        }
+        let qual = |v: &Option<String>| v.as_ref().filter(|t| vocab.qualitative_values.iter().any(|q| q == *t)).cloned();
+        let (lost, word, from) = match (&ind.target, &ind.actual) {
+            (Some(_), None) => ("actual", qual(&ind.target), "target"),
+            (None, Some(_)) => ("target", qual(&ind.actual), "actual"),
+            _ => continue,
+        };
+        let Some(word) = word else { continue };
+        let path = format!("indicators[{i}].{lost}");
+        let doubted = r.flags.iter().any(|f| f.field == format!("indicators[{i}].{from}") || f.field == format!("indicators[{i}]"));
+        r.repairs.push(Repair::new(&path, STAGE, "", &word, format!("cell unread; the row scored in full, so its {} '{word}' stands for it", if from == "target" { "target" } else { "result" })));
+        if doubted {
+            r.flags.push(Flag::new(&path, STAGE, format!("taken from a doubtful {from} cell")));
+        }
+        let ind = &mut r.indicators[i];
+        if lost == "actual" {
+            ind.actual = Some(word);
+        } else {
+            ind.target = Some(word);
+        }
+    }
 }
 
 /// Printed text of every number cell, by record path (for digit repair).
@@ -460,6 +498,30 @@ mod tests {
             r.flags.push(Flag::new(format!("indicators[{i}].score"), "realign", "row has no 得分 cell"));
         }
         r
+    }
+
+    #[test]
+    fn a_lost_cell_of_a_qualitative_row_scored_in_full_takes_its_partners_word() {
+        let v = Vocabulary::builtin();
+        let mut r = record(&[Some(10.0), Some(10.0), Some(10.0), Some(10.0)], 0);
+        let rows = [("及时", None, Some(10.0)), ("合理", None, Some(8.0)), ("≥90%", None, Some(10.0)), ("健全", None, Some(10.0))];
+        for (i, (t, a, s)) in rows.into_iter().enumerate() {
+            r.indicators[i].target = Some(t.to_string());
+            r.indicators[i].actual = a;
+            r.indicators[i].score = s;
+        }
+        r.flags.push(Flag::new("indicators[3].target", "match", "doubt"));
+        fill_met_qualitative(&mut r, &v);
+        let actual = |i: usize| r.indicators[i].actual.as_deref();
+        // met in full: the word stands
+        assert_eq!(actual(0), Some("及时"));
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[0].actual"));
+        assert!(!r.flags.iter().any(|f| f.field == "indicators[0].actual"));
+        // points lost, or a number target: unread stays unread
+        assert_eq!((actual(1), actual(2)), (None, None));
+        // a doubtful partner passes its doubt on
+        assert_eq!(actual(3), Some("健全"));
+        assert!(r.flags.iter().any(|f| f.field == "indicators[3].actual"));
     }
 
     #[test]
