@@ -333,6 +333,52 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
     }
 }
 
+/// A row's 分值 or 得分 over the form's full marks cannot be; printed with
+/// two decimals ("10.00"), one whose point OCR dropped or read as a space
+/// ("10 00", "1000") reads a hundred times too large. When the value over a
+/// hundred fits the row (within full marks; a score within its 分值, a 分值
+/// at least its score) it is read so: repaired and flagged, the arithmetic
+/// left to confirm it.
+fn restore_dropped_points(r: &mut Record, raw: &RawCells, l: &Layout) {
+    let mut cells: Vec<(String, usize, bool)> = (0..r.indicators.len()).flat_map(|i| [(format!("indicators[{i}].weight"), i, true), (format!("indicators[{i}].score"), i, false)]).collect();
+    if !r.funds.is_empty() {
+        cells.push(("funds[0].weight".into(), usize::MAX, true));
+        cells.push(("funds[0].score".into(), usize::MAX, false));
+    }
+    for (path, i, is_weight) in cells {
+        let Some(v) = get(r, &path) else { continue };
+        let Some(text) = raw.get(&path) else { continue };
+        let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+        let dotted = text.contains('.');
+        if v <= l.full_marks + TOL || dotted || digits.len() < 3 || !digits.ends_with("00") {
+            continue;
+        }
+        let fixed = v / 100.0;
+        let partner = if i == usize::MAX {
+            if is_weight { r.funds[0].score } else { r.funds[0].weight }
+        } else if is_weight {
+            r.indicators[i].score
+        } else {
+            r.indicators[i].weight
+        };
+        // a partner over the full marks is no evidence (it may be next)
+        let partner = partner.filter(|p| *p <= l.full_marks + TOL);
+        let fits = fixed <= l.full_marks + TOL && partner.map(|p| if is_weight { fixed + TOL >= p } else { fixed <= p + TOL }).unwrap_or(true);
+        // and the column read so far stays within the full marks
+        let column: f64 = r.indicators.iter().filter_map(|x| if is_weight { x.weight } else { x.score }).chain(r.funds.first().and_then(|f| if is_weight { f.weight } else { f.score })).filter(|x| *x <= l.full_marks + TOL).sum();
+        if !fits || column + fixed > l.full_marks + TOL {
+            continue;
+        }
+        r.repairs.push(Repair::new(&path, STAGE, text, crate::fmt_num(fixed), "over the full marks: a two-decimal number whose point OCR dropped"));
+        r.flags.push(Flag::new(&path, STAGE, format!("'{text}' read as {} (decimal point lost)", crate::fmt_num(fixed))));
+        set(r, &path, fixed);
+    }
+    // the form's sums hold with the points back: confirmed
+    if score_failures(r).is_empty() {
+        r.flags.retain(|f| !(f.stage == STAGE && f.reason.ends_with("(decimal point lost)")));
+    }
+}
+
 /// A part of 年度资金总额 left blank (OCR lost a lone "0") when the parts
 /// read already add up to the total: amounts are never negative, so the
 /// blank is 0 — forced by the arithmetic, logged as a repair.
@@ -543,6 +589,9 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
     }
     fill_forced_zero_parts(r, layout);
     solve_funds(r, raw, layout);
+    if r.kind == "self_evaluation" {
+        restore_dropped_points(r, raw, layout);
+    }
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), &score_failures, "score");
     confirm(r, &cells, &score_failures);
@@ -606,6 +655,25 @@ mod tests {
             repairs: vec![], flags: vec![],
         };
         (r, raw)
+    }
+
+    #[test]
+    fn a_mark_over_the_full_marks_gets_its_lost_decimal_point_back() {
+        // "10 00" for 10.00: a hundred times too large
+        let (mut r, mut raw) = record(&[("40", "40"), ("10 00", "10 00"), ("40", "38")], Some(("100", "98")));
+        r.indicators[1].weight = Some(1000.0);
+        r.indicators[1].score = Some(1000.0);
+        restore_dropped_points(&mut r, &raw, &layout());
+        assert_eq!((r.indicators[1].weight, r.indicators[1].score), (Some(10.0), Some(10.0)));
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[1].weight" && x.reason.contains("point")));
+        // the sums hold: confirmed, no flag left
+        assert!(!r.flags.iter().any(|f| f.field.starts_with("indicators[1]")), "{:?}", r.flags);
+        // a reading the column has no room for is left to the checks
+        let (mut r, _) = record(&[("40", "40"), ("9000", "9000")], None);
+        raw.insert("indicators[1].weight".into(), "9000".into());
+        r.indicators[1].weight = Some(9000.0);
+        restore_dropped_points(&mut r, &raw, &layout());
+        assert_eq!(r.indicators[1].weight, Some(9000.0));
     }
 
     #[test]
