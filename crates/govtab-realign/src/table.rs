@@ -401,7 +401,22 @@ impl TableParser {
                         ind.raw_level2 = Some(l3.clone());
                     }
                     ind.level3 = None;
-                    self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, &l3, "", "a category name in the 三级 cell: cells shifted, the name lost"));
+                    // the row's cells moved one to the right: a name in the
+                    // target cell is the 三级 name, the value after it the
+                    // target (its own value cell lost)
+                    let name_like = |t: &str| kind_of(t, m, &self.family) == Kind::Text && t.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 4;
+                    let shifted = self.kind == FormKind::SelfEvaluation && ind.target.as_deref().is_some_and(name_like) && ind.actual.as_deref().is_some_and(|a| kind_of(a, m, &self.family) == Kind::Value);
+                    if shifted {
+                        let name = ind.target.take().unwrap_or_default();
+                        let value = ind.actual.take().unwrap_or_default();
+                        self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, &l3, &name, "a category name in the 三级 cell: the row's cells moved one right; read back one to the left"));
+                        self.repairs.push(Repair::new(self.path(idx, "target"), STAGE, &name, &value, "cell moved back one to the left"));
+                        self.flags.push(Flag::new(self.path(idx, "actual"), STAGE, "row's cells shifted: one value cell lost (target or result)"));
+                        ind.level3 = Some(name);
+                        ind.target = Some(value);
+                    } else {
+                        self.repairs.push(Repair::new(self.path(idx, "level3"), STAGE, &l3, "", "a category name in the 三级 cell: cells shifted, the name lost"));
+                    }
                 }
             }
         }
@@ -741,6 +756,29 @@ mod tests {
         tp.finish(&mut f);
         assert_eq!(f.indicators[1].level3, None);
         assert!(f.flags.iter().any(|x| x.field == "indicators[1].level3"));
+    }
+
+    #[test]
+    fn a_row_moved_right_by_a_category_in_the_name_cell_is_read_back() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        // 一级 | 二级 | 三级 | target | actual: a damaged 二级 label sits in
+        // the 三级 cell, the name in the target cell, one value cell lost
+        tp.feed(&SrcLine { ocr: true, ..line(&["", "", "社会效益指 ”标", "疫情专班的后勤保障", "ses", "充分", "10.00", "10.00"]) }, &m);
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        tp.finish(&mut f);
+        let row = &f.indicators[0];
+        assert_eq!(row.level3.as_deref(), Some("疫情专班的后勤保障"));
+        assert_eq!((row.target.as_deref(), row.actual.as_deref()), (Some("充分"), None));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0].actual"));
+        // a value (not a name) after the category: nothing to read back
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        tp.feed(&SrcLine { ocr: true, ..line(&["", "", "社会效益指 ”标", "充分", "充分", "10.00", "10.00"]) }, &m);
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        tp.finish(&mut f);
+        assert_eq!(f.indicators[0].level3, None);
+        assert_eq!(f.indicators[0].target.as_deref(), Some("充分"));
     }
 
     #[test]
