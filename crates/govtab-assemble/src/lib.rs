@@ -225,6 +225,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             record.flags.push(Flag::new(&path, STAGE, format!("'{value}' is not a {}", if no_date { "date" } else { "value this field takes" })));
         }
     }
+    if f.ocr {
+        drop_noise_cells(&mut record);
+    }
     // Latin noise inside Chinese text on a scan ("组 IN 织开展…")
     if f.ocr {
         let noisy = |t: &str| t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2;
@@ -263,6 +266,42 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     }
     dedup_flags(&mut record.flags);
     record
+}
+
+/// Indicator cells of a scan that hold OCR noise, not a reading: a 三级
+/// name with no ideograph ("1", "180}", "290%95%") or more Latin letters
+/// than ideographs ("EVE BEAM SHE AY … 知服务"); a value with neither an
+/// ideograph nor a digit ("=", "—"). The cell becomes unread (null) and
+/// flagged, the text kept in the flag for the reviewer.
+fn drop_noise_cells(r: &mut Record) {
+    let cjk = |t: &str| t.chars().filter(|c| govtab_match::is_cjk(*c) && !matches!(c, '一' | '二')).count();
+    let latin = |t: &str| t.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    for i in 0..r.indicators.len() {
+        let ind = &mut r.indicators[i];
+        let mut dropped: Vec<(&str, String)> = Vec::new();
+        if let Some(t) = ind.level3.take() {
+            let (c, l) = (cjk(&t), latin(&t));
+            if c == 0 || (l >= 4 && l >= c) {
+                dropped.push(("level3", t));
+            } else {
+                ind.level3 = Some(t);
+            }
+        }
+        for (name, cell) in [("target", &mut ind.target), ("actual", &mut ind.actual)] {
+            if let Some(t) = cell.take() {
+                if cjk(&t) == 0 && !t.chars().any(|c| c.is_ascii_digit()) {
+                    dropped.push((name, t));
+                } else {
+                    *cell = Some(t);
+                }
+            }
+        }
+        for (name, t) in dropped {
+            let path = format!("indicators[{i}].{name}");
+            r.repairs.push(Repair::new(&path, STAGE, &t, "", "OCR noise, not a reading: cell left unread"));
+            r.flags.push(Flag::new(&path, STAGE, format!("unreadable: OCR read only noise ('{t}')")));
+        }
+    }
 }
 
 /// A self-evaluation row scored in full whose 年度指标值 or 实际完成值 OCR
@@ -498,6 +537,24 @@ mod tests {
             r.flags.push(Flag::new(format!("indicators[{i}].score"), "realign", "row has no 得分 cell"));
         }
         r
+    }
+
+    #[test]
+    fn cells_of_ocr_noise_are_left_unread_and_flagged() {
+        let mut r = record(&[Some(10.0), Some(10.0), Some(10.0)], 0);
+        let rows = [("290%95%", "≥90%", "="), ("EVE BEAM SHE AY 知服务", "=365(天)", "365"), ("网信办 sm 网络环境运行", "—", "稳定")];
+        for (i, (l3, t, a)) in rows.into_iter().enumerate() {
+            r.indicators[i].level3 = Some(l3.into());
+            r.indicators[i].target = Some(t.into());
+            r.indicators[i].actual = Some(a.into());
+        }
+        drop_noise_cells(&mut r);
+        let cell = |i: usize| (r.indicators[i].level3.as_deref(), r.indicators[i].target.as_deref(), r.indicators[i].actual.as_deref());
+        assert_eq!(cell(0), (None, Some("≥90%"), None));
+        assert_eq!(cell(1), (None, Some("=365(天)"), Some("365")));
+        // a name with a few letters in it is still a name
+        assert_eq!(cell(2), (Some("网信办 sm 网络环境运行"), None, Some("稳定")));
+        assert!(r.flags.iter().any(|f| f.field == "indicators[0].level3" && f.reason.contains("290%95%")));
     }
 
     #[test]
