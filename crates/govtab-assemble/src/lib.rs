@@ -92,6 +92,30 @@ fn clean_short_field(value: &str, rule: Option<&govtab_model::vocab::FieldRule>,
     }
 }
 
+/// A scan's reading of a field with `known` values, within a few look-alike
+/// glyphs or specks of exactly one of them (confusion-weighted similarity
+/// ≥ 0.7, the runner-up 0.15 behind): read as it, logged; flagged unless
+/// only one glyph differs.
+fn known_value(value: &str, rule: &govtab_model::vocab::FieldRule, path: &str, repairs: &mut Vec<Repair>, flags: &mut Vec<Flag>) -> String {
+    if rule.known.is_empty() || rule.known.iter().any(|k| k == value) {
+        return value.to_string();
+    }
+    let conf = govtab_match::Confusables::builtin();
+    let v = govtab_match::normalize(value);
+    let mut scored: Vec<(f64, &String)> = rule.known.iter().map(|k| (conf.similarity(&v, k), k)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let Some(&(best, name)) = scored.first() else { return value.to_string() };
+    let runner = scored.get(1).map(|x| x.0).unwrap_or(0.0);
+    if best < 0.7 || best - runner < 0.15 {
+        return value.to_string();
+    }
+    repairs.push(Repair::new(path, STAGE, value, name, format!("read as the known value {name} (similarity {best:.2})")));
+    if best < 1.0 - 1.0 / name.chars().count() as f64 - 1e-9 {
+        flags.push(Flag::new(path, STAGE, format!("'{value}' read as {name} (similarity {best:.2})")));
+    }
+    name.clone()
+}
+
 /// The first date in `s` ("2024-12-314" → "2024-12-31", "2020-01-01=" →
 /// "2020-01-01"), as printed.
 /// A date whose separators OCR dropped ("20241231", "2024.1231") is
@@ -140,6 +164,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         let mut value = text(&Some(fd.value.clone())).unwrap_or_default();
         if f.ocr {
             value = clean_short_field(&value, vocab.field(&fd.label), &vocab.field_path(&fd.label), &mut repairs);
+            if let Some(rule) = vocab.field(&fd.label) {
+                value = known_value(&value, rule, &vocab.field_path(&fd.label), &mut repairs, &mut flags);
+            }
         }
         match vocab.field(&fd.label).map(|r| r.field.as_str()) {
             Some("project") => project = project.or(Some(value)),
@@ -537,6 +564,26 @@ mod tests {
             r.flags.push(Flag::new(format!("indicators[{i}].score"), "realign", "row has no 得分 cell"));
         }
         r
+    }
+
+    #[test]
+    fn a_budget_class_a_few_look_alikes_off_a_known_one_is_read_as_it() {
+        let v = Vocabulary::builtin();
+        let rule = v.field("项目性质").cloned().unwrap_or_else(|| panic!("项目性质 in the vocabulary"));
+        let read = |s: &str| {
+            let (mut reps, mut flags) = (Vec::new(), Vec::new());
+            let out = known_value(s, &rule, "attributes.项目性质", &mut reps, &mut flags);
+            (out, reps.len(), flags.len())
+        };
+        // one stray glyph: read back, logged, not flagged
+        assert_eq!(read("其他一次性项目二"), ("其他一次性项目".to_string(), 1, 0));
+        // two glyphs misread: read back and flagged
+        assert_eq!(read("经党性专项业务吕"), ("经常性专项业务费".to_string(), 1, 1));
+        // close to two of them (经常性专项业务费, 经常性项目): kept as read
+        assert_eq!(read("经常性专项业"), ("经常性专项业".to_string(), 0, 0));
+        // too far from any (or a value the list does not hold): kept as read
+        assert_eq!(read("生性专项业务"), ("生性专项业务".to_string(), 0, 0));
+        assert_eq!(read("特定目标类"), ("特定目标类".to_string(), 0, 0));
     }
 
     #[test]

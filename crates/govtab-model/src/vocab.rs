@@ -47,6 +47,11 @@ pub struct FieldRule {
     /// read outside it is flagged.
     #[serde(default)]
     pub values: Vec<String>,
+    /// Values the field usually takes (an open list: others are kept as
+    /// read). On a scan, a value within a few look-alike glyphs or specks
+    /// of exactly one of them is read as it.
+    #[serde(default)]
+    pub known: Vec<String>,
 }
 
 /// One row of a form kind's funds block: its item and the cells it always

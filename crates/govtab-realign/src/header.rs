@@ -84,6 +84,18 @@ impl HeaderParser {
             return false;
         }
         self.pending = None;
+        // on a scan, "garbled cell | value | right label of a pair | value":
+        // the garbled cell is the pair's left label
+        if line.ocr && toks.len() >= 3 && toks[0].label.is_none() && toks[1].label.is_none() && normalize(&toks[0].text).chars().count() <= 16 {
+            if let Some(right) = toks[2].label.clone() {
+                if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[1] == right && !toks.iter().any(|t| t.label.as_deref() == Some(p[0].as_str()))) {
+                    let partner = p[0].clone();
+                    repairs.push(Repair::new(field_path(m, &partner), STAGE, &toks[0].text, &partner, format!("label {partner} unreadable ('{}'); the cell in its place taken as it", toks[0].text)));
+                    self.flags.push(Flag::new(field_path(m, &partner), STAGE, format!("label {partner} read as '{}'; value placed by position", toks[0].text)));
+                    toks[0] = Tok { label: Some(partner), text: String::new(), col: toks[0].col, raw: toks[0].raw.clone() };
+                }
+            }
+        }
         let mut i = 0;
         while i < toks.len() {
             let Some(label) = toks[i].label.clone() else {
@@ -354,6 +366,28 @@ mod tests {
         assert_eq!(get("主管部门"), Some("闵行区科学技术委员会(汇总)"));
         assert_eq!(get("实施单位"), Some("上海市闵行区信息服务中心"));
         assert!(f.repairs.iter().any(|r| r.field == "department"));
+    }
+
+    #[test]
+    fn a_garbled_label_in_a_pairs_place_is_read_as_it() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let line = |cells: &[&str]| SrcLine {
+            page: 1,
+            no: 1,
+            ocr: true,
+            layout: LineLayout::Tabbed,
+            cells: cells.iter().enumerate().map(|(i, t)| crate::clean::SrcCell { text: t.to_string(), col: i as u32 }).collect(),
+        };
+        let (mut fields, mut repairs) = (Vec::new(), Vec::new());
+        let mut hp = HeaderParser::default();
+        // the right label garbled ("REE TE"), then the left one ("PETE LEKI Ct)")
+        hp.feed(&line(&["项目总预算(元)", "1,161,000", "REE TE", "1,161,000"]), &m, &mut fields, &mut repairs);
+        hp.feed(&line(&["PETE LEKI Ct)", "785,310", "同名项目上年预算执行数(元)", "785,310"]), &m, &mut fields, &mut repairs);
+        let get = |l: &str| fields.iter().find(|x: &&FieldDraft| x.label == l).map(|x| x.value.clone());
+        assert_eq!(get("项目当年预算").as_deref(), Some("1,161,000"));
+        assert_eq!(get("同名项目上年预算额").as_deref(), Some("785,310"));
+        assert!(hp.flags.iter().any(|f| f.field.contains("同名项目上年预算额")));
     }
 
     #[test]
