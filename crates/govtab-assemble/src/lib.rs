@@ -298,11 +298,23 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
 /// Indicator cells of a scan that hold OCR noise, not a reading: a 三级
 /// name with no ideograph ("1", "180}", "290%95%") or more Latin letters
 /// than ideographs ("EVE BEAM SHE AY … 知服务"); a value with neither an
-/// ideograph nor a digit ("=", "—"). The cell becomes unread (null) and
-/// flagged, the text kept in the flag for the reviewer.
+/// ideograph nor a digit ("=", "—"); a project, department or implementer
+/// of Latin letters with no ideograph ("Lie THT) REBUT ESE"). The cell
+/// becomes unread (null) and flagged, the text kept in the flag for the
+/// reviewer.
 fn drop_noise_cells(r: &mut Record) {
     let cjk = |t: &str| t.chars().filter(|c| govtab_match::is_cjk(*c) && !matches!(c, '一' | '二')).count();
     let latin = |t: &str| t.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    for (path, cell) in [("project", &mut r.project), ("department", &mut r.department), ("implementer", &mut r.implementer)] {
+        if let Some(t) = cell.take() {
+            if cjk(&t) == 0 && latin(&t) >= 3 {
+                r.repairs.push(Repair::new(path, STAGE, &t, "", "OCR noise, not a reading: cell left unread"));
+                r.flags.push(Flag::new(path, STAGE, format!("unreadable: OCR read only noise ('{t}')")));
+            } else {
+                *cell = Some(t);
+            }
+        }
+    }
     for i in 0..r.indicators.len() {
         let ind = &mut r.indicators[i];
         let mut dropped: Vec<(&str, String)> = Vec::new();
@@ -602,6 +614,9 @@ mod tests {
         // a name with a few letters in it is still a name
         assert_eq!(cell(2), (Some("网信办 sm 网络环境运行"), None, Some("稳定")));
         assert!(r.flags.iter().any(|f| f.field == "indicators[0].level3" && f.reason.contains("290%95%")));
+        r.implementer = Some("Lie THT) REBUT ESE".into());
+        drop_noise_cells(&mut r);
+        assert_eq!((r.implementer.as_deref(), r.department.as_deref()), (None, Some("d")));
     }
 
     #[test]

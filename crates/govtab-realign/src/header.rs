@@ -254,6 +254,23 @@ pub fn doc_consensus(forms: &mut [FormDraft]) {
                     }
                 }
             }
+            // on a scan: the common value with its first or last glyph lost
+            // ("海市松江区人民政府办公室")
+            if f.ocr {
+                for fd in f.fields.iter_mut().filter(|fd| fd.label == label && !fd.value.is_empty()) {
+                    let v = normalize(&fd.value);
+                    let n = v.chars().count();
+                    let common = counts.iter().find(|(w, c)| {
+                        let w = normalize(w);
+                        **c >= 2 && n >= 4 && w.chars().count() == n + 1 && (w.ends_with(v.as_str()) || w.starts_with(v.as_str()))
+                    });
+                    if let Some((w, _)) = common {
+                        f.repairs.push(Repair::new(path, STAGE, &fd.value, w, "the form set's common value with a glyph OCR lost at one end"));
+                        f.flags.push(Flag::new(path, STAGE, format!("'{}' read as the common value '{w}' (one glyph lost)", fd.value)));
+                        fd.value = w.clone();
+                    }
+                }
+            }
             let rejoined = f.repairs.iter().any(|r| r.field == path && r.stage == STAGE);
             if !rejoined {
                 continue;
@@ -398,6 +415,11 @@ mod tests {
         assert_eq!(forms[2].fields[0].value, common);
         // not a prefix of the common value: left as read
         assert_eq!(forms[3].fields[0].value, "上海市松江区人民政府");
+        // its first glyph lost: the common value, flagged
+        let mut forms = vec![form(&[("实施单位", common)]), form(&[("实施单位", common)]), form(&[("实施单位", "海市松江区人民政府办公室")])];
+        doc_consensus(&mut forms);
+        assert_eq!(forms[2].fields[0].value, common);
+        assert!(forms[2].flags.iter().any(|x| x.field == "implementer"));
     }
 
     #[test]
