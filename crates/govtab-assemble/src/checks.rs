@@ -548,7 +548,9 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
             let printed = if get_col == 0 { r.total_weight } else { r.total_score };
             let col: Option<f64> = r.indicators.iter().map(|i| if get_col == 0 { i.weight } else { i.score }).sum();
             // the part of the column read so far: a total below it is no total
-            let read_sum: f64 = r.indicators.iter().filter_map(|i| if get_col == 0 { i.weight } else { i.score }).sum::<f64>() + extra.unwrap_or(0.0);
+            // (a score over its row's 分值 is itself a misread: not counted)
+            let plausible = |i: &govtab_model::Indicator| get_col == 0 || !matches!((i.weight, i.score), (Some(w), Some(s)) if s > w + TOL);
+            let read_sum: f64 = r.indicators.iter().filter(|i| plausible(i)).filter_map(|i| if get_col == 0 { i.weight } else { i.score }).sum::<f64>() + extra.unwrap_or(0.0);
             // read from damaged text ("1 0.0]") or impossible (over 100, or
             // less than the rows read: "1 0" for 100)
             let damaged = r.repairs.iter().any(|x| x.field == path && x.stage == STAGE) || printed.map(|v| v > 100.0 + TOL || v + TOL < read_sum).unwrap_or(false);
