@@ -574,12 +574,12 @@ pub fn trim_name_specks(name: &str) -> Option<(String, &'static str)> {
     };
     loop {
         let body = &chars[lead..chars.len() - trail];
-        let Some((&last, rest)) = body.split_last() else { return None };
+        let (&last, rest) = body.split_last()?;
         if matches!(last, ')' | '）' | '”' | '》') && pair(last).is_some_and(|o| !rest.contains(&o)) {
             trail += 1 + rest.iter().rev().take_while(|c| !keep(**c)).count();
             continue;
         }
-        let Some((&first, rest)) = body.split_first() else { return None };
+        let (&first, rest) = body.split_first()?;
         if matches!(first, '(' | '（' | '“' | '《' | '”') && pair(first).is_some_and(|c| !rest.contains(&c)) {
             lead += 1 + rest.iter().take_while(|c| !keep(**c)).count();
             continue;
