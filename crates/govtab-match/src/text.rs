@@ -1,6 +1,6 @@
 //! Text normalisation shared by every stage that compares names.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Is `c` a CJK ideograph (or a CJK-range character such as a radical)?
 pub fn is_cjk(c: char) -> bool {
@@ -10,6 +10,18 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Normalise for comparison: NFKC, no whitespace.
 pub fn normalize(s: &str) -> String {
+    nfkc_without_spaces(s)
+}
+
+/// NFKC without whitespace. Text already in NFKC is its own NFKC and skips
+/// the normaliser: text of ASCII and CJK unified ideographs only (none of
+/// them decomposes, and none combines with another), found at once, or
+/// text Unicode's quick check finds in NFKC.
+fn nfkc_without_spaces(s: &str) -> String {
+    let plain = |c: char| c.is_ascii() || matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF);
+    if s.chars().all(plain) || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        return s.chars().filter(|c| !c.is_whitespace()).collect();
+    }
     s.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
@@ -50,7 +62,7 @@ fn is_cjk_punct(c: char) -> bool {
 /// ("1oo.oo", "100.00]", "1O"): the digits it stands for, when nothing else
 /// is in the way. Needs at least one real digit: "oo.oo" may have lost one.
 pub fn ocr_digits(s: &str) -> Option<String> {
-    let t: String = s.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let t = nfkc_without_spaces(s);
     let t = t.trim_matches(|c: char| matches!(c, '[' | ']' | '|' | '(' | ')' | ':' | ';' | '\'' | '"' | '”' | '“' | '’' | '‘' | '`'));
     if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit()) {
         return None;
@@ -78,6 +90,29 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_is_nfkc_without_whitespace() {
+        for s in ["项目 名称", "ＡＢＣ１２３", "⼈民 ⾦额", "①２％", "北京市\u{3000}朝阳区", "e\u{301}", "ﬁ", "Ⅻ年", "（万元）", "abc def", "", "\u{F900}\u{2F800}", "ｶﾞ"] {
+            let plain: String = s.nfkc().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(normalize(s), plain, "{s:?}");
+        }
+        // Every ASCII character and CJK unified ideograph, and runs of them.
+        let plain: Vec<char> = (0u32..0x80).chain(0x3400..=0x4DBF).chain(0x4E00..=0x9FFF).filter_map(char::from_u32).collect();
+        for c in &plain {
+            assert_eq!(normalize(&c.to_string()), c.to_string().nfkc().filter(|c| !c.is_whitespace()).collect::<String>(), "{c:?}");
+        }
+        let mut seed = 7u32;
+        for _ in 0..2000 {
+            let s: String = (0..5)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    plain[(seed >> 8) as usize % plain.len()]
+                })
+                .collect();
+            assert_eq!(normalize(&s), s.nfkc().filter(|c| !c.is_whitespace()).collect::<String>(), "{s:?}");
+        }
+    }
 
     #[test]
     fn ocr_spelled_numbers() {

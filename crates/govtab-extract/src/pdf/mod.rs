@@ -45,13 +45,14 @@ use crate::ExtractError;
 /// Extract a PDF held in memory.
 pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document, ExtractError> {
     let doc = guard("load", || prepare::load(bytes))?.map_err(ExtractError::Pdf)?;
-    let prepared = guard("prepare", || prepare::prepare(doc))?;
-    let mut pages = Vec::with_capacity(prepared.pages.len());
+    let prepare::Prepared { doc, pages: infos, ops, .. } = guard("prepare", || prepare::prepare(doc))?;
+    let mut pages = Vec::with_capacity(infos.len());
     let mut problems = Vec::new();
     let mut tally = repair::Tally::default();
     // One font cache for the whole document (stock pdf-extract's is per page).
-    let mut reader = pdf_extract::DocPages::new(&prepared.doc);
-    for (info, ops) in prepared.pages.iter().zip(&prepared.ops) {
+    let mut reader = pdf_extract::DocPages::new(&doc);
+    // A page's operations are dropped once it is read (while in cache).
+    for (info, ops) in infos.iter().zip(ops) {
         let n = info.number;
         let mut page = Page { number: n, has_text: false, ocr: false, width: info.width, height: info.height, lines: Vec::new() };
         let problem = |message: String| Problem { page: Some(n), stage: "extract".into(), message };
@@ -68,10 +69,11 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
             continue;
         }
         let mut dev = collect::Collector::new();
-        let run = guard(&format!("page {n}"), || match ops {
+        let run = guard(&format!("page {n}"), || match &ops {
             Some(ops) => reader.output_page_ops(&mut dev, n, ops),
             None => reader.output_page(&mut dev, n),
         })?;
+        drop(ops);
         if let Err(e) = run {
             problems.push(problem(format!("cannot read page: {e}")));
             pages.push(page);
@@ -101,7 +103,7 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
         let ocr = info.is_ocr();
         page.ocr = ocr;
         if ocr && ink.rules.is_empty() {
-            scan_rules(&prepared.doc, info, &mut ink);
+            scan_rules(&doc, info, &mut ink);
         }
         let mut no = 0;
         for out in layout::layout(&ink, layout::LayoutOptions { ocr }) {

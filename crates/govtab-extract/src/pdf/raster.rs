@@ -16,8 +16,9 @@
 //! the picture is read in memory order (vertical lines are found as the
 //! rows of the transposed picture), loops are shaped to vectorise (float
 //! rounding by lane operations, [`round_exact`]), window maxima are shared
-//! and built by doubling, and the skew profiles are counted a stretch of
-//! one bin at a time rather than pixel by pixel.
+//! and built by doubling, the skew profiles are counted a stretch of one
+//! bin at a time rather than pixel by pixel (most runs settled at once, in
+//! lanes), and the upright picture is written once, in order.
 
 use lopdf::{Document, Object, ObjectId};
 
@@ -213,12 +214,13 @@ pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright
 ///
 /// The float expressions are the plain definition's
 /// ([`upright_picture_reference`]) term for term, and [`round_exact`] rounds
-/// as `f32::round` does, so the picture is bit for bit the same. A row is
-/// copied a stretch of source row at a time: nearly always the source
-/// column is x + k all along the row ([`row_shift`]) and the source row
-/// changes every few dozen pixels, found by a guess settled with the exact
-/// expression; otherwise the source of every pixel is computed (that loop
-/// vectorises) and the stretches found from them.
+/// as `f32::round` does, so the picture is bit for bit the same. The
+/// picture is written once, in order, a stretch of source row at a time:
+/// nearly always the source column is x + k all along the row
+/// ([`row_shift`]) and the source row changes every few dozen pixels,
+/// found by a guess settled with the exact expression; otherwise the
+/// source of every pixel is computed (that loop vectorises) and the
+/// stretches found from them.
 fn upright_picture(img: &Gray, th: f32, tv: f32, paper: u8) -> Vec<u8> {
     let (w, h) = (img.w, img.h);
     if th.abs() < 1e-4 && tv.abs() < 1e-4 {
@@ -227,40 +229,55 @@ fn upright_picture(img: &Gray, th: f32, tv: f32, paper: u8) -> Vec<u8> {
     let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
     let dxs: Vec<f32> = (0..w).map(|x| x as f32 - cx).collect();
     let th_dx: Vec<f32> = dxs.iter().map(|&dx| th * dx).collect();
-    let mut up = vec![paper; w * h];
+    let inv_th = 1.0 / th;
+    let mut up = Vec::with_capacity(w * h);
+    // Source row `sy` (any i32), columns `sx..sx + n` (from any i64):
+    // appended, paper where they are off the scan.
+    let put = |up: &mut Vec<u8>, sy: i32, sx: i64, n: usize| {
+        if !(0..h as i64).contains(&(sy as i64)) {
+            up.resize(up.len() + n, paper);
+            return;
+        }
+        let row = &img.px[sy as usize * w..(sy as usize + 1) * w];
+        // On the scan: columns a..b of the stretch.
+        let a = (-sx).clamp(0, n as i64) as usize;
+        let b = (w as i64 - sx).clamp(a as i64, n as i64) as usize;
+        up.resize(up.len() + a, paper);
+        if b > a {
+            let from = (sx + a as i64) as usize;
+            up.extend_from_slice(&row[from..from + (b - a)]);
+        }
+        up.resize(up.len() + (n - b), paper);
+    };
     let (mut sxs, mut sys) = (vec![0i32; w], vec![0i32; w]);
     let mut breaks = vec![0u8; w];
-    for (y, out) in up.chunks_exact_mut(w).enumerate() {
+    for y in 0..h {
         let dy = y as f32 - cy;
         let tv_dy = tv * dy;
         if let Some(k) = row_shift(tv_dy, w) {
             // Source column x + k all along the row: only the source row
             // changes, in steps (it is monotone in x).
             let sy_at = |x: usize| round_exact(dy + th_dx[x] + cy);
-            let mut x0 = 0;
+            let (mut x0, mut s0) = (0, sy_at(0));
             while x0 < w {
-                let s0 = sy_at(x0);
                 // Where the line leaves source row s0 (toward s0 ± 1/2),
-                // then settled exactly.
-                let guess = if th == 0.0 { w as f32 } else { (cx + (s0 as f32 + 0.5f32.copysign(th) - dy - cy) / th).ceil() };
+                // then settled exactly: the first pixel after x0 of
+                // another source row, and that row.
+                let guess = if th == 0.0 { w as f32 } else { (cx + (s0 as f32 + 0.5f32.copysign(th) - dy - cy) * inv_th).ceil() };
                 let mut end = if guess.is_finite() { (guess.max(0.0) as usize).clamp(x0 + 1, w) } else { w };
                 while end > x0 + 1 && sy_at(end - 1) != s0 {
                     end -= 1;
                 }
-                while end < w && sy_at(end) == s0 {
+                let mut next = s0;
+                while end < w {
+                    next = sy_at(end);
+                    if next != s0 {
+                        break;
+                    }
                     end += 1;
                 }
-                if (0..h as i64).contains(&(s0 as i64)) {
-                    // Pixels whose source column x + k is on the scan.
-                    let from = x0.max((-k).max(0) as usize);
-                    let to = end.min((w as i64 - k as i64).max(0) as usize);
-                    if from < to {
-                        let src = s0 as usize * w;
-                        let (a, b) = ((from as i64 + k as i64) as usize, (to as i64 + k as i64) as usize);
-                        out[from..to].copy_from_slice(&img.px[src + a..src + b]);
-                    }
-                }
-                x0 = end;
+                put(&mut up, s0, x0 as i64 + k as i64, end - x0);
+                (x0, s0) = (end, next);
             }
             continue;
         }
@@ -279,19 +296,7 @@ fn upright_picture(img: &Gray, th: f32, tv: f32, paper: u8) -> Vec<u8> {
         let mut x = 0;
         while x < w {
             let end = next_set(&breaks, x + 1);
-            let (sx, sy, n) = (sxs[x] as usize, sys[x] as usize, end - x);
-            // Negative coordinates wrap to huge usizes: one bounds test.
-            if sy < h && sx < w && n <= w - sx {
-                out[x..end].copy_from_slice(&img.px[sy * w + sx..sy * w + sx + n]);
-            } else if sy < h {
-                // A stretch running off the side of the scan.
-                for (k, o) in out[x..end].iter_mut().enumerate() {
-                    let sx = (sxs[x] as usize).wrapping_add(k);
-                    if sx < w {
-                        *o = img.px[sy * w + sx];
-                    }
-                }
-            }
+            put(&mut up, sys[x], sxs[x] as i64, end - x);
             x = end;
         }
     }
@@ -662,9 +667,7 @@ fn run_pixels(g: &[u8], dark_below: u8, w: usize, h: usize, min_h: usize, min_v:
                 break;
             }
             let start = x;
-            while x < w && row[x] != 0 {
-                x += 1;
-            }
+            x = next_clear(&row, x);
             if x - start >= min_h {
                 hs.push(y, start, x);
             }
@@ -752,7 +755,8 @@ fn estimate_slope(pts: &Runs, bins: usize) -> f32 {
     }
     let offset = bins as f32 * 0.05;
     let mut hist = vec![0u32; bins * 11 / 10 + 2];
-    let mut score = |deg: f32| -> f64 { profile_score(pts, deg.to_radians().tan(), offset, &mut hist) };
+    let mut ends = RunEnds::new(pts);
+    let mut score = |deg: f32| -> f64 { profile_score(pts, &mut ends, deg.to_radians().tan(), offset, &mut hist) };
     let zero = (0.0, score(0.0));
     let mut search = |from: f32, to: f32, step: f32, best: (f32, f64)| {
         let mut best = best;
@@ -771,29 +775,128 @@ fn estimate_slope(pts: &Runs, bins: usize) -> f32 {
     fine.0.to_radians().tan()
 }
 
+/// The first and last pixel of every run of a [`Runs`] as float lanes,
+/// and room for what [`profile_score`] computes of them at one slope.
+struct RunEnds {
+    across: Vec<f32>,
+    first: Vec<f32>,
+    last: Vec<f32>,
+    /// Bins of the first and the last pixel.
+    bin_first: Vec<i32>,
+    bin_last: Vec<i32>,
+    /// Where the bin is guessed to change first, and the bins of that
+    /// pixel and of the one before it.
+    split: Vec<i32>,
+    bin_split: Vec<i32>,
+    bin_before: Vec<i32>,
+}
+
+impl RunEnds {
+    fn new(pts: &Runs) -> RunEnds {
+        let n = pts.runs.len();
+        RunEnds {
+            across: pts.runs.iter().map(|r| r.0 as f32).collect(),
+            first: pts.runs.iter().map(|r| r.1 as f32).collect(),
+            // An empty run (none are pushed) gets any bins: it adds nothing.
+            last: pts.runs.iter().map(|r| r.2.saturating_sub(1).max(r.1) as f32).collect(),
+            bin_first: vec![0; n],
+            bin_last: vec![0; n],
+            split: vec![0; n],
+            bin_split: vec![0; n],
+            bin_before: vec![0; n],
+        }
+    }
+}
+
 /// How sharp the profile of the run pixels is at slope `t`: the sum of
 /// the squared counts of the bins `trunc(across − along·t + offset)` that
-/// fall in `hist` (its length is the number of bins).
+/// fall in `hist` (its length is the number of bins). `ends` is
+/// [`RunEnds::new`] of `pts`.
 ///
-/// Along a run the bin is monotone, so a run is counted a stretch of one
-/// bin at a time. Where a stretch ends is guessed from the value at its
-/// first pixel and the distance to the bin's edge (trunc: bin 0 is
-/// (−1, 1), bin b > 0 is [b, b+1), bin b < 0 is (b−1, b]), then settled
-/// with the per-pixel expression itself, so every pixel lands in the bin
-/// the plain definition puts it in.
-fn profile_score(pts: &Runs, t: f32, offset: f32, hist: &mut [u32]) -> f64 {
+/// Along a run the bin is monotone, so a run lies in the bin of its first
+/// pixel up to the first pixel of another bin, and so on. Where the bin
+/// changes is guessed from the value at the first pixel of a stretch and
+/// the distance to the bin's edge (trunc: bin 0 is (−1, 1), bin b > 0 is
+/// [b, b+1), bin b < 0 is (b−1, b]), then settled with the per-pixel
+/// expression itself, so every pixel lands in the bin the plain definition
+/// puts it in. Most runs lie in one or two bins: for every run at once
+/// (the loop works in lanes), the bins of its two ends, the first guess
+/// and the bins on both sides of it settle those; the others are counted
+/// a stretch at a time.
+fn profile_score(pts: &Runs, ends: &mut RunEnds, t: f32, offset: f32, hist: &mut [u32]) -> f64 {
     hist.fill(0);
     let len = hist.len();
     let inv_t = 1.0 / t;
-    for &(across, from, to) in &pts.runs {
+    // The bin of pixel a (as a float: exact, runs are far shorter than
+    // 2^24), as `value` below computes it.
+    let bin_at = |c: f32, a: f32| trunc_exact(c - a * t + offset);
+    let rising = t <= 0.0;
+    let lanes = ends.across.iter().zip(&ends.first).zip(&ends.last);
+    let out = ends.bin_first.iter_mut().zip(ends.bin_last.iter_mut()).zip(ends.split.iter_mut()).zip(ends.bin_split.iter_mut()).zip(ends.bin_before.iter_mut());
+    for (((((bf, bl), split), bs), bb), ((&c, &f), &l)) in out.zip(lanes) {
+        let v = c - f * t + offset;
+        *bf = trunc_exact(v);
+        *bl = bin_at(c, l);
+        // The edge the value leaves bin bf by (as in the stretch loop).
+        let b = *bf as f32;
+        let edge = if rising { b + (*bf >= 0) as i32 as f32 } else { b - (*bf <= 0) as i32 as f32 };
+        let n = ((v - edge) * inv_t).max(0.0).min(l - f);
+        // A pixel after the first, not after the last (when there is one).
+        let at = (f + 1.0 + trunc_exact(n) as f32).min(l);
+        *split = trunc_exact(at);
+        *bs = bin_at(c, at);
+        *bb = bin_at(c, at - 1.0);
+    }
+    let settled = ends.bin_first.iter().zip(&ends.bin_last).zip(ends.split.iter().zip(&ends.bin_split).zip(&ends.bin_before));
+    for (&(across, from, to), ((&bf, &bl), ((&split, &bs), &bb))) in pts.runs.iter().zip(settled) {
+        // Negative bins wrap past the end: one bounds test.
+        let mut count = |b: i32, n: u32| {
+            if (b as u32 as usize) < len {
+                hist[b as usize] += n;
+            }
+        };
+        if bf == bl {
+            count(bf, to.saturating_sub(from));
+            continue;
+        }
+        // From pixel a in bin b on, a stretch at a time.
+        let (mut a, mut b) = (from, bf);
+        if bb == bf {
+            // The first change of bin is at `split`.
+            let split = split as u32;
+            count(bf, split - from);
+            if bs == bl {
+                count(bl, to - split);
+                continue;
+            }
+            (a, b) = (split, bs);
+        }
         let c = across as f32;
         let value = |a: u32| c - a as f32 * t + offset;
-        let mut a = from;
+        let bin = |a: u32| trunc_exact(value(a));
+        // The later changes of bin, each guessed from the first pixel's
+        // value on its own (no guess waits for the one before), while the
+        // guesses hold.
+        let (v0, last) = (value(from), (to - 1) as f32);
+        let step = if bl > bf { 1 } else { -1 };
+        while b != bl && t != 0.0 && a + 1 < to {
+            let bf = b as f32;
+            let edge = if t > 0.0 { if b > 0 { bf } else { bf - 1.0 } } else if b >= 0 { bf + 1.0 } else { bf };
+            let n = ((v0 - edge) * inv_t).max(0.0).min(last);
+            let at = (from + 1).saturating_add(n as u32).max(a + 1).min(to - 1);
+            if bin(at - 1) != b || bin(at) != b + step {
+                break;
+            }
+            count(b, at - a);
+            (a, b) = (at, b + step);
+        }
+        if b == bl {
+            count(b, to - a);
+            continue;
+        }
         while a < to {
             let v = value(a);
-            let b = trunc_exact(v);
-            let same = |k: u32| trunc_exact(value(k)) == b;
-            // The edge the value leaves the bin by: the lower one when it
+            // The edge the value leaves bin b by: the lower one when it
             // falls (t > 0), the upper one when it rises. Pixels to it:
             // (v − edge)/t either way (the cast saturates when t is tiny).
             let bf = b as f32;
@@ -801,17 +904,20 @@ fn profile_score(pts: &Runs, t: f32, offset: f32, hist: &mut [u32]) -> f64 {
             let left = to - a;
             let n = ((v - edge) * inv_t) as u32;
             let mut end = if t == 0.0 { to } else { a + n.saturating_add(1).min(left) };
-            while end > a + 1 && !same(end - 1) {
+            while end > a + 1 && bin(end - 1) != b {
                 end -= 1;
             }
-            while end < to && same(end) {
+            // The first pixel of another bin, and that bin.
+            let mut next = b;
+            while end < to {
+                next = bin(end);
+                if next != b {
+                    break;
+                }
                 end += 1;
             }
-            // Negative bins wrap past the end: one bounds test.
-            if (b as u32 as usize) < len {
-                hist[b as usize] += end - a;
-            }
-            a = end;
+            count(b, end - a);
+            (a, b) = (end, next);
         }
     }
     hist.iter().map(|&c| (c as f64) * (c as f64)).sum()
@@ -981,12 +1087,35 @@ fn next_set(row: &[u8], mut i: usize) -> usize {
         i += 32;
     }
     while let Some(c) = row.get(i..i + 8) {
-        if u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) != 0 {
-            break;
+        // Little-endian: the lowest set bit is in the first byte not 0.
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        if v != 0 {
+            return i + v.trailing_zeros() as usize / 8;
         }
         i += 8;
     }
     while i < row.len() && row[i] == 0 {
+        i += 1;
+    }
+    i
+}
+
+/// The first index from `i` on where `row` is 0 (`row.len()` if none),
+/// 8 bytes at a time.
+fn next_clear(row: &[u8], mut i: usize) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(c) = row.get(i..i + 8) {
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        // The high bit of each byte that is 0 (and perhaps of bytes after
+        // it, never before): the lowest is the first byte that is 0.
+        let zero = v.wrapping_sub(LOW) & !v & HIGH;
+        if zero != 0 {
+            return i + zero.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < row.len() && row[i] != 0 {
         i += 1;
     }
     i
@@ -1182,6 +1311,12 @@ mod tests {
     fn next_set_and_transpose() {
         let row = [0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
         assert_eq!((next_set(&row, 0), next_set(&row, 11), next_set(&row, 24), next_set(&row[..20], 11)), (10, 23, 24, 20));
+        let marks: Vec<u8> = (0..70u32).map(|i| u8::from(i % 7 != 3 && i % 11 != 0) * (1 + (i % 5) as u8 * 60)).collect();
+        for i in 0..=marks.len() {
+            let set = (i..marks.len()).find(|&k| marks[k] != 0).unwrap_or(marks.len());
+            let clear = (i..marks.len()).find(|&k| marks[k] == 0).unwrap_or(marks.len());
+            assert_eq!((next_set(&marks, i), next_clear(&marks, i)), (set, clear), "{i}");
+        }
         for (w, h) in [(70, 45), (64, 64), (8, 8), (1, 9), (9, 1), (17, 3), (0, 5)] {
             let img = noise(w, h, 9);
             let t = transpose(&img.px, w, h);
@@ -1423,7 +1558,7 @@ mod tests {
                     }
                 }
             }
-            let score = profile_score(&pts, t, offset, &mut hist);
+            let score = profile_score(&pts, &mut RunEnds::new(&pts), t, offset, &mut hist);
             assert_eq!(hist, want, "deg {deg} offset {offset}");
             assert_eq!(score.to_bits(), want.iter().map(|&c| (c as f64) * (c as f64)).sum::<f64>().to_bits());
         }
