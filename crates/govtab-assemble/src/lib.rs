@@ -292,7 +292,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if f.ocr {
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
-        flag_damaged_form(&mut record, f.ocr_noise);
+        flag_damaged_form(&mut record, f.ocr_noise, vocab);
     }
     dedup_flags(&mut record.flags);
     record
@@ -467,7 +467,7 @@ pub const NOISY_THRESHOLD: f64 = 0.0;
 /// An OCR'd form most of whose rows are doubtful is flagged as a whole (`*`):
 /// row-by-row flags would leave its unflagged cells looking trustworthy when
 /// the scan is too damaged to trust any of them.
-fn flag_damaged_form(r: &mut Record, noise: f64) {
+fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary) {
     let n = r.indicators.len();
     if n == 0 {
         return;
@@ -525,17 +525,22 @@ fn flag_damaged_form(r: &mut Record, noise: f64) {
     if share >= t || (header_missing > 0 && share >= t / 2.0) {
         let why = format!("scan badly damaged ({doubtful} of {n} indicator rows doubtful): text read from it is unchecked");
         // the cells nothing else vouches for: OCR'd text. Category names
-        // (closed list, decoded in order), numbers (held by the arithmetic)
-        // and fund items carry their own flags when in doubt.
+        // (closed list, decoded in order), numbers (held by the arithmetic),
+        // fund items and well-formed values (`well_formed_value`) carry
+        // their own flags when in doubt.
         let mut paths: Vec<String> = Vec::new();
         for (i, ind) in r.indicators.iter().enumerate() {
             if !every_row && !doubtful_rows[i] {
                 continue;
             }
             paths.push(format!("indicators[{i}].level3"));
-            paths.push(format!("indicators[{i}].target"));
+            // a value of a well-formed shape vouches for itself (its own
+            // doubts, if any, carry their own flags)
+            if !well_formed_value("target", ind.target.as_deref(), ind.level3.as_deref(), vocab) {
+                paths.push(format!("indicators[{i}].target"));
+            }
             // a target form has no 实际完成值 column
-            if r.kind == "self_evaluation" || ind.actual.is_some() {
+            if (r.kind == "self_evaluation" || ind.actual.is_some()) && !well_formed_value("actual", ind.actual.as_deref(), ind.level3.as_deref(), vocab) {
                 paths.push(format!("indicators[{i}].actual"));
             }
         }
@@ -559,6 +564,34 @@ fn flag_damaged_form(r: &mut Record, noise: f64) {
             }
         }
     }
+}
+
+/// An indicator value whose shape a misread rarely keeps: a qualitative word
+/// of the vocabulary, or a number with a known unit (a target with its
+/// comparator); a percentage only for a rate (a 三级 name ending in
+/// `rate_suffixes` or holding 率) and never over 100.
+fn well_formed_value(column: &str, value: Option<&str>, level3: Option<&str>, vocab: &Vocabulary) -> bool {
+    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^([≥≤=]?)(\d+(?:\.\d+)?)(?:\((.+)\)|(.+))$").expect("a valid value pattern")
+    });
+    let Some(v) = value else { return false };
+    if vocab.qualitative_values.iter().any(|q| q == v) {
+        return true;
+    }
+    let Some(c) = SHAPE.captures(v) else { return false };
+    if column == "target" && c.get(1).is_none_or(|m| m.as_str().is_empty()) {
+        return false;
+    }
+    let Some(unit) = c.get(3).or(c.get(4)).map(|m| m.as_str()) else { return false };
+    if !vocab.units.iter().any(|u| u == unit) {
+        return false;
+    }
+    if unit.starts_with('%') {
+        let rate = level3.is_some_and(|n| n.contains('率') || vocab.rate_suffixes.iter().any(|s| n.ends_with(s.as_str())));
+        let n: f64 = c[2].parse().unwrap_or(f64::INFINITY);
+        return rate && n <= 100.0;
+    }
+    true
 }
 
 fn dedup_flags(flags: &mut Vec<Flag>) {
@@ -614,6 +647,25 @@ mod tests {
         // too far from any (or a value the list does not hold): kept as read
         assert_eq!(read("生性专项业务"), ("生性专项业务".to_string(), 0, 0));
         assert_eq!(read("特定目标类"), ("特定目标类".to_string(), 0, 0));
+    }
+
+    #[test]
+    fn well_formed_values_vouch_for_themselves_on_a_damaged_scan() {
+        let v = Vocabulary::builtin();
+        let ok = |col: &str, val: &str, name: &str| well_formed_value(col, Some(val), Some(name), &v);
+        assert!(ok("target", "≥200.00(份)", "检测报告数量") && ok("actual", "359份", "检测报告数量") && ok("target", "及时", "x"));
+        assert!(ok("target", "≥90%", "群众满意度") && ok("actual", "95%", "项目完成率"));
+        // a target without its comparator, an unknown unit, a percent for a
+        // count or over 100: in doubt
+        assert!(!ok("target", "95%", "项目完成率") && !ok("target", "≥10000.00(#)", "全年任务数"));
+        assert!(!ok("target", "≥50.00(%)", "全年巡检数量") && !ok("target", "≥380%", "百姓满意度") && !ok("actual", "台理", "x"));
+        // on a damaged form the blanket doubt skips them
+        let mut r = record(&[Some(45.0), Some(45.0)], 2);
+        r.indicators[0].target = Some("≥90%".into());
+        r.indicators[0].level3 = Some("群众满意度".into());
+        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &v);
+        let has = |p: &str| r.flags.iter().any(|f| f.field == p);
+        assert!(!has("indicators[0].target") && has("indicators[1].target") && has("indicators[0].level3"));
     }
 
     #[test]
@@ -677,7 +729,7 @@ mod tests {
     #[test]
     fn a_badly_damaged_form_has_its_text_cells_flagged_not_its_checked_ones() {
         let mut r = record(&[Some(45.0), Some(45.0), Some(0.0)], 2);
-        flag_damaged_form(&mut r, 0.0);
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(has("indicators[1].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
         // on a clean text layer the row that showed no damage is not doubted
@@ -725,35 +777,35 @@ mod tests {
     fn a_row_wide_doubt_on_a_clean_layer_spares_the_category_cells() {
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
         r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
-        flag_damaged_form(&mut r, 0.0);
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(has("indicators[1].target") && has("indicators[1].weight"));
         assert!(!has("indicators[1]") && !has("indicators[1].level2"));
         // on a noisy layer the row stays flagged as a whole
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
         r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
-        flag_damaged_form(&mut r, NOISY_OCR + 0.01);
+        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &Vocabulary::builtin());
         assert!(r.flags.iter().any(|f| f.field == "indicators[1]"));
     }
 
     #[test]
     fn a_noisy_text_layer_has_every_forms_text_cells_flagged() {
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        flag_damaged_form(&mut r, NOISY_OCR + 0.01);
+        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &Vocabulary::builtin());
         assert!(r.flags.iter().any(|f| f.field == "indicators[0].level3"));
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        flag_damaged_form(&mut r, NOISY_OCR - 0.01);
+        flag_damaged_form(&mut r, NOISY_OCR - 0.01, &Vocabulary::builtin());
         assert!(r.flags.is_empty());
     }
 
     #[test]
     fn rows_missing_from_the_weight_sum_flag_the_table() {
         let mut r = record(&[Some(30.0), Some(30.0)], 0);
-        flag_damaged_form(&mut r, 0.0);
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
         assert!(r.flags.iter().any(|f| f.field == "indicators" && f.reason.contains("70 of 100")));
         // a complete sum, a lightly damaged form: no flag at all
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        flag_damaged_form(&mut r, 0.0);
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
         assert!(r.flags.is_empty());
     }
 }
