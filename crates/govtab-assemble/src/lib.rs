@@ -37,8 +37,13 @@ pub use numbers::{normalize_comparators, parse_number, Parsed};
 
 pub(crate) const STAGE: &str = "assemble";
 
+/// The reason of the doubt `flag_damaged_form` puts on a damaged scan's
+/// text cells.
+const DAMAGED_SCAN: &str = "scan badly damaged";
+
 pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
-    let records = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
+    let mut records: Vec<Record> = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
+    vouch_repeated_names(&mut records);
     RecordSet { doc: set.doc.clone(), path: set.path.clone(), records, problems: set.problems.clone() }
 }
 
@@ -523,7 +528,7 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary) {
     let share = doubtful as f64 / n as f64;
     let t = if noise >= NOISY_OCR { NOISY_THRESHOLD } else { FORM_DAMAGE_THRESHOLD };
     if share >= t || (header_missing > 0 && share >= t / 2.0) {
-        let why = format!("scan badly damaged ({doubtful} of {n} indicator rows doubtful): text read from it is unchecked");
+        let why = format!("{DAMAGED_SCAN} ({doubtful} of {n} indicator rows doubtful): text read from it is unchecked");
         // the cells nothing else vouches for: OCR'd text. Category names
         // (closed list, decoded in order), numbers (held by the arithmetic),
         // fund items and well-formed values (`well_formed_value`) carry
@@ -563,6 +568,27 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary) {
                 r.flags.push(Flag::new(p, STAGE, why.clone()));
             }
         }
+    }
+}
+
+/// A 三级 name (three glyphs or more) read identically in two rows of a
+/// document: OCR rarely makes the same misreading twice, so the name
+/// vouches for itself and loses the damaged-scan doubt (its own doubts
+/// stay).
+fn vouch_repeated_names(records: &mut [Record]) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for r in records.iter() {
+        for name in r.indicators.iter().filter_map(|i| i.level3.as_ref()) {
+            *seen.entry(name.clone()).or_default() += 1;
+        }
+    }
+    for r in records.iter_mut() {
+        let inds = &r.indicators;
+        r.flags.retain(|f| {
+            let Some(i) = f.field.strip_prefix("indicators[").and_then(|x| x.strip_suffix("].level3")).and_then(|x| x.parse::<usize>().ok()) else { return true };
+            let repeated = inds.get(i).and_then(|x| x.level3.as_ref()).is_some_and(|n| n.chars().count() >= 3 && seen.get(n).copied().unwrap_or(0) >= 2);
+            !(repeated && f.stage == STAGE && f.reason.starts_with(DAMAGED_SCAN))
+        });
     }
 }
 
@@ -666,6 +692,23 @@ mod tests {
         flag_damaged_form(&mut r, NOISY_OCR + 0.01, &v);
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(!has("indicators[0].target") && has("indicators[1].target") && has("indicators[0].level3"));
+    }
+
+    #[test]
+    fn a_name_read_the_same_twice_in_a_document_vouches_for_itself() {
+        let v = Vocabulary::builtin();
+        let mut a = record(&[Some(45.0), Some(45.0)], 2);
+        a.indicators[0].level3 = Some("成本合理性".into());
+        a.indicators[1].level3 = Some("成本合理人".into());
+        flag_damaged_form(&mut a, NOISY_OCR + 0.01, &v);
+        let mut b = a.clone();
+        b.form = 2;
+        b.indicators[1].level3 = Some("受众满意度".into());
+        let mut recs = vec![a, b];
+        vouch_repeated_names(&mut recs);
+        let has = |r: &Record, p: &str| r.flags.iter().any(|f| f.field == p && f.reason.starts_with(DAMAGED_SCAN));
+        assert!(!has(&recs[0], "indicators[0].level3") && !has(&recs[1], "indicators[0].level3"));
+        assert!(has(&recs[0], "indicators[1].level3") && has(&recs[1], "indicators[1].level3"));
     }
 
     #[test]
