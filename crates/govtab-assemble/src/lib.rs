@@ -297,7 +297,11 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if f.ocr {
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
-        flag_damaged_form(&mut record, f.ocr_noise, vocab);
+        // rows whose 二级 cell prints a legible category name
+        let printed_l2: Vec<bool> = (0..record.indicators.len())
+            .map(|i| f.matches.iter().any(|m| m.field == format!("indicators[{i}].level2") && m.method == "fuzzy" && m.score >= 0.9))
+            .collect();
+        flag_damaged_form(&mut record, f.ocr_noise, vocab, &printed_l2);
     }
     dedup_flags(&mut record.flags);
     record
@@ -472,21 +476,24 @@ pub const NOISY_THRESHOLD: f64 = 0.0;
 /// An OCR'd form most of whose rows are doubtful is flagged as a whole (`*`):
 /// row-by-row flags would leave its unflagged cells looking trustworthy when
 /// the scan is too damaged to trust any of them.
-fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary) {
+fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2: &[bool]) {
     let n = r.indicators.len();
     if n == 0 {
         return;
     }
-    // a row-wide doubt on a clean text layer: its category cells answer to
-    // the sequence decoding, so only the row's other cells are in doubt
-    if noise < NOISY_OCR {
+    // a row-wide doubt: its category cells answer to the sequence decoding,
+    // so only the row's other cells are in doubt — on a noisy text layer,
+    // its 二级 too unless the row prints it legibly (`printed_l2`)
+    {
         let mut narrowed = Vec::new();
         let inds = &r.indicators;
+        let noisy = noise >= NOISY_OCR;
         r.flags.retain(|f| {
             let row = f.field.strip_prefix("indicators[").and_then(|x| x.strip_suffix(']')).and_then(|x| x.parse::<usize>().ok());
             match row.and_then(|i| inds.get(i).map(|ind| (i, ind))) {
                 Some((i, ind)) if f.stage == "realign" => {
-                    let present = [("level3", true), ("target", true), ("actual", ind.actual.is_some()), ("weight", ind.weight.is_some()), ("score", ind.score.is_some())];
+                    let l2 = noisy && !printed_l2.get(i).copied().unwrap_or(false);
+                    let present = [("level2", l2), ("level3", true), ("target", true), ("actual", ind.actual.is_some()), ("weight", ind.weight.is_some()), ("score", ind.score.is_some())];
                     for (c, _) in present.iter().filter(|(_, p)| *p) {
                         narrowed.push(Flag::new(format!("indicators[{i}].{c}"), &f.stage, f.reason.clone()));
                     }
@@ -689,7 +696,7 @@ mod tests {
         let mut r = record(&[Some(45.0), Some(45.0)], 2);
         r.indicators[0].target = Some("≥90%".into());
         r.indicators[0].level3 = Some("群众满意度".into());
-        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &v);
+        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &v, &[]);
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(!has("indicators[0].target") && has("indicators[1].target") && has("indicators[0].level3"));
     }
@@ -700,7 +707,7 @@ mod tests {
         let mut a = record(&[Some(45.0), Some(45.0)], 2);
         a.indicators[0].level3 = Some("成本合理性".into());
         a.indicators[1].level3 = Some("成本合理人".into());
-        flag_damaged_form(&mut a, NOISY_OCR + 0.01, &v);
+        flag_damaged_form(&mut a, NOISY_OCR + 0.01, &v, &[]);
         let mut b = a.clone();
         b.form = 2;
         b.indicators[1].level3 = Some("受众满意度".into());
@@ -772,7 +779,7 @@ mod tests {
     #[test]
     fn a_badly_damaged_form_has_its_text_cells_flagged_not_its_checked_ones() {
         let mut r = record(&[Some(45.0), Some(45.0), Some(0.0)], 2);
-        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin(), &[]);
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(has("indicators[1].target") && has("indicators[0].level3") && has("project"), "{:?}", r.flags);
         // on a clean text layer the row that showed no damage is not doubted
@@ -817,38 +824,43 @@ mod tests {
     }
 
     #[test]
-    fn a_row_wide_doubt_on_a_clean_layer_spares_the_category_cells() {
+    fn a_row_wide_doubt_spares_the_category_cells() {
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
         r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
-        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin(), &[]);
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(has("indicators[1].target") && has("indicators[1].weight"));
         assert!(!has("indicators[1]") && !has("indicators[1].level2"));
-        // on a noisy layer the row stays flagged as a whole
-        let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
-        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &Vocabulary::builtin());
-        assert!(r.flags.iter().any(|f| f.field == "indicators[1]"));
+        // on a noisy layer the 二级 is in doubt too, unless printed legibly;
+        // the 一级 never
+        for (printed, l2) in [(false, true), (true, false)] {
+            let mut r = record(&[Some(45.0), Some(45.0)], 0);
+            r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
+            flag_damaged_form(&mut r, NOISY_OCR + 0.01, &Vocabulary::builtin(), &[false, printed]);
+            let has = |p: &str| r.flags.iter().any(|f| f.field == p);
+            assert_eq!(has("indicators[1].level2"), l2);
+            assert!(!has("indicators[1]") && !has("indicators[1].level1") && has("indicators[1].weight"));
+        }
     }
 
     #[test]
     fn a_noisy_text_layer_has_every_forms_text_cells_flagged() {
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &Vocabulary::builtin());
+        flag_damaged_form(&mut r, NOISY_OCR + 0.01, &Vocabulary::builtin(), &[]);
         assert!(r.flags.iter().any(|f| f.field == "indicators[0].level3"));
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        flag_damaged_form(&mut r, NOISY_OCR - 0.01, &Vocabulary::builtin());
+        flag_damaged_form(&mut r, NOISY_OCR - 0.01, &Vocabulary::builtin(), &[]);
         assert!(r.flags.is_empty());
     }
 
     #[test]
     fn rows_missing_from_the_weight_sum_flag_the_table() {
         let mut r = record(&[Some(30.0), Some(30.0)], 0);
-        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin(), &[]);
         assert!(r.flags.iter().any(|f| f.field == "indicators" && f.reason.contains("70 of 100")));
         // a complete sum, a lightly damaged form: no flag at all
         let mut r = record(&[Some(45.0), Some(45.0)], 0);
-        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin());
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin(), &[]);
         assert!(r.flags.is_empty());
     }
 }
