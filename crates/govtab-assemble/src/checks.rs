@@ -432,6 +432,27 @@ fn solve_funds(r: &mut Record, raw: &RawCells, l: &Layout) {
             }
         }
     }
+    fill_execution_rates(r, raw, l);
+}
+
+/// A 执行率 OCR lost, on a row that prints one (the template's total row,
+/// or a row where a rate was printed but not read): 全年执行数 / 全年预算数,
+/// rounded to the forms' two decimals. Not where the budget is 0 or the row
+/// overspent (the forms' cap is unknown).
+fn fill_execution_rates(r: &mut Record, raw: &RawCells, l: &Layout) {
+    for i in 0..r.funds.len() {
+        let path = format!("funds[{i}].execution_rate");
+        let f = &r.funds[i];
+        let prints = l.printed(&f.item, "execution_rate") || raw.contains_key(&path);
+        let (Some(b), Some(e)) = (f.annual_budget, f.executed) else { continue };
+        if f.execution_rate.is_some() || !prints || b <= 0.0 || e > b + TOL {
+            continue;
+        }
+        let rate = (e / b * 10000.0).round() / 100.0;
+        r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(rate), "unreadable; 执行率 = 全年执行数 / 全年预算数"));
+        r.flags.retain(|x| x.field != path);
+        set(r, &path, rate);
+    }
 }
 
 fn solve_fund_sums(r: &mut Record, raw: &RawCells, l: &Layout) {
@@ -657,6 +678,24 @@ mod tests {
             repairs: vec![], flags: vec![],
         };
         (r, raw)
+    }
+
+    #[test]
+    fn a_lost_execution_rate_is_executed_over_budget() {
+        let (mut r, raw) = record(&[], None);
+        r.funds[0] = Fund { item: "年度资金总额".into(), annual_budget: Some(300.0), executed: Some(285.0), ..Default::default() };
+        r.funds.push(Fund { item: "当年财政拨款".into(), annual_budget: Some(300.0), executed: Some(285.0), ..Default::default() });
+        fill_execution_rates(&mut r, &raw, &layout());
+        assert_eq!(r.funds[0].execution_rate, Some(95.0));
+        assert!(r.repairs.iter().any(|x| x.field == "funds[0].execution_rate"));
+        // a row the template prints no rate for, an overspent or unbudgeted row: left unread
+        assert_eq!(r.funds[1].execution_rate, None);
+        for (b, e) in [(300.0, 310.0), (0.0, 0.0)] {
+            let (mut r, raw) = record(&[], None);
+            r.funds[0] = Fund { item: "年度资金总额".into(), annual_budget: Some(b), executed: Some(e), ..Default::default() };
+            fill_execution_rates(&mut r, &raw, &layout());
+            assert_eq!(r.funds[0].execution_rate, None);
+        }
     }
 
     #[test]
