@@ -433,6 +433,28 @@ fn solve_funds(r: &mut Record, raw: &RawCells, l: &Layout) {
         }
     }
     fill_execution_rates(r, raw, l);
+    fill_fund_scores(r, raw);
+}
+
+/// The funds row is scored by its 执行率: 得分 = 分值 × 执行率 (at most
+/// 100%). A 得分 OCR lost next to a 分值 and a 执行率 read is that; at 100%
+/// a lost 分值 is the 得分.
+fn fill_fund_scores(r: &mut Record, raw: &RawCells) {
+    for i in 0..r.funds.len() {
+        let f = &r.funds[i];
+        let Some(rate) = f.execution_rate else { continue };
+        let fill = match (f.weight, f.score) {
+            (Some(w), None) => Some(("score", (w * rate.min(100.0) / 100.0 * 100.0).round() / 100.0, "得分 = 分值 × 执行率")),
+            (None, Some(s)) if close(rate, 100.0, 0.005) => Some(("weight", s, "分值 = 得分 at 执行率 100%")),
+            _ => None,
+        };
+        if let Some((name, v, why)) = fill {
+            let path = format!("funds[{i}].{name}");
+            r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), format!("unreadable; {why}")));
+            r.flags.retain(|x| x.field != path);
+            set(r, &path, v);
+        }
+    }
 }
 
 /// A 执行率 OCR lost, on a row that prints one (the template's total row,
@@ -695,6 +717,21 @@ mod tests {
             r.funds[0] = Fund { item: "年度资金总额".into(), annual_budget: Some(b), executed: Some(e), ..Default::default() };
             fill_execution_rates(&mut r, &raw, &layout());
             assert_eq!(r.funds[0].execution_rate, None);
+        }
+    }
+
+    #[test]
+    fn a_lost_funds_score_is_weight_times_execution_rate() {
+        let (mut r, raw) = record(&[], None);
+        r.funds[0] = Fund { item: "年度资金总额".into(), weight: Some(10.0), execution_rate: Some(95.0), ..Default::default() };
+        fill_fund_scores(&mut r, &raw);
+        assert_eq!(r.funds[0].score, Some(9.5));
+        // at 100% a lost 分值 is the 得分; below it, unknown
+        for (rate, want) in [(100.0, Some(10.0)), (90.0, None)] {
+            let (mut r, raw) = record(&[], None);
+            r.funds[0] = Fund { item: "年度资金总额".into(), score: Some(10.0), execution_rate: Some(rate), ..Default::default() };
+            fill_fund_scores(&mut r, &raw);
+            assert_eq!(r.funds[0].weight, want);
         }
     }
 
