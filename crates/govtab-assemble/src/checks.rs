@@ -632,11 +632,11 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
             }
         }
     }
-    fill_forced_zero_parts(r, layout);
-    solve_funds(r, raw, layout);
     if r.kind == "self_evaluation" {
         restore_dropped_points(r, raw, layout);
     }
+    fill_forced_zero_parts(r, layout);
+    solve_funds(r, raw, layout);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), &score_failures, "score");
     confirm(r, &cells, &score_failures);
