@@ -78,6 +78,16 @@ pub fn comparator_convention(forms: &[FormDraft], v: &Vocabulary) -> (usize, usi
 /// - "2>"/"2≥" before the number: one ≥ OCR read twice.
 pub fn clean_value(text: &str, v: &Vocabulary) -> Option<(String, &'static str)> {
     let t = text.trim();
+    // an opening or closing quote with no partner before the value
+    // ("”建立健全", "“运维291个，建设110个")
+    if let Some(rest) = t.strip_prefix(['“', '”', '"', '‘', '’']) {
+        let rest = rest.trim_start();
+        let partnered = rest.contains(['“', '”', '"']) || rest.contains(['‘', '’']);
+        if !partnered && rest.starts_with(|c: char| crate::is_cjk(c) || c.is_ascii_digit()) {
+            let (out, why) = clean_value(rest, v).unwrap_or((rest.to_string(), ""));
+            return Some((out, if why.is_empty() { "a stray quote before the value cut" } else { why }));
+        }
+    }
     // a rule glyph before a value word ("一及时", "|合理")
     if let Some(rest) = t.strip_prefix(['一', '-', '—', '|', '_']) {
         let rest = rest.trim_start();
@@ -382,6 +392,9 @@ mod tests {
         assert_eq!(c("一及时").as_deref(), Some("及时"));
         assert_eq!(c("运维 291个，建设110 个").as_deref(), Some("运维291个，建设110个"));
         assert_eq!(c("≥80,00(%)").as_deref(), Some("≥80.00(%)"));
+        assert_eq!(c("”建立健全").as_deref(), Some("建立健全"));
+        assert_eq!(c("“运维291个，建设110个").as_deref(), Some("运维291个，建设110个"));
+        assert_eq!(c("“回头看”检查"), None);
         // clean values, thousands commas, words that go on: untouched
         assert_eq!(c("≥1,000(人)"), None);
         assert_eq!(c("及时，12月底前完成"), None);
