@@ -263,6 +263,7 @@ pub fn match_forms(mut set: FormSet, vocab: &Vocabulary) -> FormSet {
         level3::repair_level3(form, &names);
         values::repair_values(form, vocab, convention);
         values::flag_damage(form, vocab);
+        values::unify_unit_style(form);
         level3::repair_suffixes(form, &vocab.level3_suffixes);
     }
     set.stage = "match".into();

@@ -344,10 +344,65 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
     }
 }
 
+/// A row's target and result with the same unit, one in brackets
+/// ("≥80.00(%)") and one bare ("85.00%"): a form prints both alike, so the
+/// one against the form's majority style (values with a unit, counted over
+/// the form) is rewritten in it (repair logged).
+pub fn unify_unit_style(form: &mut FormDraft) {
+    let mut bracketed = 0usize;
+    let mut bare = 0usize;
+    for ind in &form.indicators {
+        for sh in [&ind.target, &ind.actual].into_iter().flatten().filter_map(|t| shape(t)) {
+            if unit_of(&sh.suffix).is_empty() {
+                continue;
+            }
+            if sh.suffix.starts_with(['(', '（']) {
+                bracketed += 1;
+            } else {
+                bare += 1;
+            }
+        }
+    }
+    if bracketed == bare {
+        return;
+    }
+    let want_brackets = bracketed > bare;
+    for i in 0..form.indicators.len() {
+        let (Some(t), Some(a)) = (form.indicators[i].target.clone(), form.indicators[i].actual.clone()) else { continue };
+        let (Some(st), Some(sa)) = (shape(&t), shape(&a)) else { continue };
+        let (ut, ua) = (unit_of(&st.suffix), unit_of(&sa.suffix));
+        if ut.is_empty() || ut != ua || st.suffix.starts_with(['(', '（']) == sa.suffix.starts_with(['(', '（']) {
+            continue;
+        }
+        for (field, text, sh) in [("target", &t, &st), ("actual", &a, &sa)] {
+            if sh.suffix.starts_with(['(', '（']) == want_brackets {
+                continue;
+            }
+            let unit = unit_of(&sh.suffix);
+            let suffix = if want_brackets { format!("({unit})") } else { unit.to_string() };
+            let rebuilt = format!("{}{}{suffix}", sh.prefix, sh.number);
+            form.repairs.push(Repair::new(format!("indicators[{i}].{field}"), STAGE, text, &rebuilt, "unit written as the form writes it (its other value and most of its values)"));
+            let ind = &mut form.indicators[i];
+            if field == "target" { ind.target = Some(rebuilt) } else { ind.actual = Some(rebuilt) }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use govtab_model::{FormKind, IndicatorDraft};
+
+    #[test]
+    fn a_rows_unit_is_written_as_the_form_writes_it() {
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        let row = |t: &str, a: &str| IndicatorDraft { target: Some(t.into()), actual: Some(a.into()), ..Default::default() };
+        f.indicators = vec![row("≥80.00(%)", "85.00%"), row("≥90.00(%)", "95.00(%)"), row("≥2(次)", "3(次)")];
+        unify_unit_style(&mut f);
+        assert_eq!(f.indicators[0].actual.as_deref(), Some("85.00(%)"));
+        assert_eq!(f.indicators[0].target.as_deref(), Some("≥80.00(%)"));
+        assert_eq!(f.repairs.len(), 1);
+    }
 
     fn form(values: &[(&str, &str)]) -> FormDraft {
         FormDraft { indicators: values.iter().map(|(t, a)| IndicatorDraft { target: Some(t.to_string()), actual: Some(a.to_string()), ..Default::default() }).collect(), ..FormDraft::new(1, FormKind::SelfEvaluation) }
