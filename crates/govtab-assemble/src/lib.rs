@@ -258,7 +258,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         }
     }
     if f.ocr {
-        drop_noise_cells(&mut record);
+        drop_noise_cells(&mut record, vocab);
     }
     // Latin noise inside Chinese text on a scan ("组 IN 织开展…")
     if f.ocr {
@@ -308,13 +308,14 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
 }
 
 /// Indicator cells of a scan that hold OCR noise, not a reading: a 三级
-/// name with no ideograph ("1", "180}", "290%95%") or more Latin letters
-/// than ideographs ("EVE BEAM SHE AY … 知服务"); a value with neither an
+/// name with no ideograph ("1", "180}", "290%95%"), more Latin letters
+/// than ideographs ("EVE BEAM SHE AY … 知服务") or only a value word (合规:
+/// the row's value read where its name was lost); a value with neither an
 /// ideograph nor a digit ("=", "—"); a project, department or implementer
 /// of Latin letters with no ideograph ("Lie THT) REBUT ESE"). The cell
 /// becomes unread (null) and flagged, the text kept in the flag for the
 /// reviewer.
-fn drop_noise_cells(r: &mut Record) {
+fn drop_noise_cells(r: &mut Record, vocab: &Vocabulary) {
     let cjk = |t: &str| t.chars().filter(|c| govtab_match::is_cjk(*c) && !matches!(c, '一' | '二')).count();
     let latin = |t: &str| t.chars().filter(|c| c.is_ascii_alphabetic()).count();
     for (path, cell) in [("project", &mut r.project), ("department", &mut r.department), ("implementer", &mut r.implementer)] {
@@ -332,7 +333,10 @@ fn drop_noise_cells(r: &mut Record) {
         let mut dropped: Vec<(&str, String)> = Vec::new();
         if let Some(t) = ind.level3.take() {
             let (c, l) = (cjk(&t), latin(&t));
-            if c == 0 || (l >= 4 && l >= c) {
+            // a value word (合规, 完整) is no 三级 name: OCR read the row's
+            // value where its name was lost
+            let value_word = vocab.qualitative_values.iter().any(|q| *q == t);
+            if c == 0 || (l >= 4 && l >= c) || value_word {
                 dropped.push(("level3", t));
             } else {
                 ind.level3 = Some(t);
@@ -349,8 +353,8 @@ fn drop_noise_cells(r: &mut Record) {
         }
         for (name, t) in dropped {
             let path = format!("indicators[{i}].{name}");
-            r.repairs.push(Repair::new(&path, STAGE, &t, "", "OCR noise, not a reading: cell left unread"));
-            r.flags.push(Flag::new(&path, STAGE, format!("unreadable: OCR read only noise ('{t}')")));
+            r.repairs.push(Repair::new(&path, STAGE, &t, "", "OCR noise or a stray value, not a reading of the cell: left unread"));
+            r.flags.push(Flag::new(&path, STAGE, format!("unreadable: OCR read only '{t}' here")));
         }
     }
 }
@@ -740,15 +744,18 @@ mod tests {
             r.indicators[i].target = Some(t.into());
             r.indicators[i].actual = Some(a.into());
         }
-        drop_noise_cells(&mut r);
+        drop_noise_cells(&mut r, &Vocabulary::builtin());
         let cell = |i: usize| (r.indicators[i].level3.as_deref(), r.indicators[i].target.as_deref(), r.indicators[i].actual.as_deref());
         assert_eq!(cell(0), (None, Some("≥90%"), None));
         assert_eq!(cell(1), (None, Some("=365(天)"), Some("365")));
         // a name with a few letters in it is still a name
         assert_eq!(cell(2), (Some("网信办 sm 网络环境运行"), None, Some("稳定")));
         assert!(r.flags.iter().any(|f| f.field == "indicators[0].level3" && f.reason.contains("290%95%")));
+        r.indicators[2].level3 = Some("合规".into());
+        drop_noise_cells(&mut r, &Vocabulary::builtin());
+        assert_eq!(r.indicators[2].level3, None);
         r.implementer = Some("Lie THT) REBUT ESE".into());
-        drop_noise_cells(&mut r);
+        drop_noise_cells(&mut r, &Vocabulary::builtin());
         assert_eq!((r.implementer.as_deref(), r.department.as_deref()), (None, Some("d")));
     }
 
