@@ -171,12 +171,35 @@ pub fn repair_suffix(name: &str, suffixes: &[String]) -> Option<String> {
             }
         }
     }
+    // the last glyph lost ("…机制健全" for …健全性): only when no other
+    // reading fits
+    if fits.is_empty() {
+        for s in suffixes {
+            let sc: Vec<char> = s.chars().collect();
+            let stub = &sc[..sc.len() - 1];
+            if stub.len() >= 2 && chars.len() >= stub.len() + 2 && chars.ends_with(stub) {
+                fits.push(chars.iter().chain(sc.last()).collect());
+            }
+        }
+    }
     fits.sort();
     fits.dedup();
     match fits.as_slice() {
         [one] => Some(one.clone()),
         _ => None,
     }
+}
+
+/// Does `name` end with a known 三级 ending short of its last glyph in more
+/// than one way ("…地区满意": 满意度 or 满意率)? Such a name may be cut short.
+pub fn cut_short(name: &str, suffixes: &[String]) -> bool {
+    let chars: Vec<char> = name.chars().collect();
+    !suffixes.iter().any(|s| name.ends_with(s.as_str()))
+        && suffixes.iter().any(|s| {
+            let sc: Vec<char> = s.chars().collect();
+            let stub = &sc[..sc.len() - 1];
+            stub.len() >= 2 && chars.len() >= stub.len() + 2 && chars.ends_with(stub)
+        })
 }
 
 /// [`repair_suffix`] over an OCR'd form's 三级 names, each repair logged
@@ -187,11 +210,13 @@ pub fn repair_suffixes(form: &mut FormDraft, suffixes: &[String]) {
     }
     for i in 0..form.indicators.len() {
         let Some(name) = form.indicators[i].level3.clone() else { continue };
+        let path = format!("indicators[{i}].level3");
         if let Some(fixed) = repair_suffix(&name, suffixes) {
-            let path = format!("indicators[{i}].level3");
-            form.repairs.push(Repair::new(&path, STAGE, &name, &fixed, "name's ending read back to a known 三级 ending (one misread or stray glyph)"));
+            form.repairs.push(Repair::new(&path, STAGE, &name, &fixed, "name's ending read back to a known 三级 ending (one misread, stray or lost glyph)"));
             form.flags.push(Flag::new(&path, STAGE, format!("ending of '{name}' read as '{fixed}'")));
             form.indicators[i].level3 = Some(fixed);
+        } else if cut_short(&name, suffixes) {
+            form.flags.push(Flag::new(&path, STAGE, format!("'{name}' may have lost the last glyph of its ending")));
         }
     }
 }
@@ -210,5 +235,9 @@ mod suffix_tests {
         assert_eq!(repair_suffix("服务对象满意率", s), None);
         assert_eq!(repair_suffix("项目完成度", s), None);
         assert_eq!(repair_suffix("培训次数", s), None);
+        // the last glyph lost: read back when one ending fits, else flagged
+        assert_eq!(repair_suffix("疫情专班机制健全", s).as_deref(), Some("疫情专班机制健全性"));
+        assert_eq!(repair_suffix("结对镇乡地区满意", s), None);
+        assert!(cut_short("结对镇乡地区满意", s) && !cut_short("结对镇乡地区满意度", s));
     }
 }
