@@ -262,7 +262,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     }
     // Latin noise inside Chinese text on a scan ("组 IN 织开展…")
     if f.ocr {
-        let noisy = |t: &str| t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2;
+        let noisy = latin_noise;
         let mut cells: Vec<(String, Option<String>)> = vec![("project".into(), record.project.clone()), ("department".into(), record.department.clone()), ("implementer".into(), record.implementer.clone())];
         cells.extend(record.attributes.iter().filter(|(k, _)| vocab.field(k).map(|r| !r.long).unwrap_or(true)).map(|(k, v)| (format!("attributes.{k}"), Some(v.clone()))));
         for (i, ind) in record.indicators.iter().enumerate() {
@@ -372,6 +372,12 @@ fn total_weight_is_full_marks(r: &mut Record, full_marks: f64) {
         r.flags.push(Flag::new("total_weight", STAGE, format!("total 分值 read as {}, not the full marks {full}", fmt_num(tw))));
         r.total_weight = Some(full_marks);
     }
+}
+
+/// Latin letters (two or more) inside a scan's Chinese text: "组 IN 织开展…",
+/// "HAE HS PED目", "Rd 性".
+fn latin_noise(t: &str) -> bool {
+    t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().any(govtab_match::is_cjk)
 }
 
 /// A self-evaluation row scored in full whose 年度指标值 or 实际完成值 OCR
@@ -733,6 +739,12 @@ mod tests {
         let mut r = record(&[Some(50.0)], 0);
         total_weight_is_full_marks(&mut r, 100.0);
         assert!(r.repairs.is_empty() && r.flags.is_empty());
+    }
+
+    #[test]
+    fn latin_letters_in_chinese_text_are_noise() {
+        assert!(latin_noise("组 IN 织开展") && latin_noise("HAE HS PED目") && latin_noise("Rd 性"));
+        assert!(!latin_noise("≥95.00(%)") && !latin_noise("5G基站") && !latin_noise("GB"));
     }
 
     #[test]
