@@ -577,6 +577,14 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
                     form.flags.push(Flag::new(format!("{row}.{field}"), STAGE, format!("'{t}' beside the word value '{o}'")));
                 }
             }
+            // a space between two digits on a scan ("新建1 0个"): a digit
+            // OCR could not read
+            if let Some(t) = this.as_deref().filter(|_| form.ocr) {
+                let c: Vec<char> = t.chars().collect();
+                if c.windows(3).any(|w| w[0].is_ascii_digit() && w[1] == ' ' && w[2].is_ascii_digit()) {
+                    form.flags.push(Flag::new(format!("{row}.{field}"), STAGE, format!("a space inside the number of '{t}': a digit may be lost")));
+                }
+            }
             // Latin noise after a Chinese value ("…总结报ce=")
             if let Some(t) = this {
                 let tail: String = t.chars().rev().take_while(|c| !crate::is_cjk(*c)).collect();
