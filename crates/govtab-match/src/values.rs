@@ -394,6 +394,17 @@ mod tests {
     use govtab_model::{FormKind, IndicatorDraft};
 
     #[test]
+    fn a_space_between_digits_of_a_scans_value_is_flagged() {
+        let v = Vocabulary::builtin();
+        let mut f = FormDraft { ocr: true, ..FormDraft::new(1, FormKind::SelfEvaluation) };
+        let row = |t: &str, a: &str| IndicatorDraft { target: Some(t.into()), actual: Some(a.into()), ..Default::default() };
+        f.indicators = vec![row("新建1 0个，运维180个", "运维291个"), row("≥100个", "120 个")];
+        flag_damage(&mut f, &v);
+        let has = |p: &str| f.flags.iter().any(|x| x.field == p && x.reason.contains("digit may be lost"));
+        assert!(has("indicators[0].target") && !has("indicators[0].actual") && !has("indicators[1].actual"));
+    }
+
+    #[test]
     fn a_rows_unit_is_written_as_the_form_writes_it() {
         let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
         let row = |t: &str, a: &str| IndicatorDraft { target: Some(t.into()), actual: Some(a.into()), ..Default::default() };
