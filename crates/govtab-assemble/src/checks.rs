@@ -166,7 +166,7 @@ fn score_cells(r: &Record) -> Vec<String> {
 }
 
 /// Failures of the score group, as (cell paths to blame, reason).
-fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
+pub(crate) fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     if r.kind != "self_evaluation" || r.indicators.is_empty() {
         return out;

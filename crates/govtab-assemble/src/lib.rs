@@ -498,12 +498,15 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
         let mut narrowed = Vec::new();
         let inds = &r.indicators;
         let noisy = noise >= NOISY_OCR;
+        // 分值/得分 that every score check holds (all read, Σ = the totals,
+        // none over its 分值) vouch for themselves
+        let marks_hold = r.kind == "self_evaluation" && r.indicators.iter().all(|i| i.weight.is_some() && i.score.is_some()) && r.total_weight.is_some() && r.total_score.is_some() && checks::score_failures(r).is_empty();
         r.flags.retain(|f| {
             let row = f.field.strip_prefix("indicators[").and_then(|x| x.strip_suffix(']')).and_then(|x| x.parse::<usize>().ok());
             match row.and_then(|i| inds.get(i).map(|ind| (i, ind))) {
                 Some((i, ind)) if f.stage == "realign" => {
                     let l2 = noisy && !printed_l2.get(i).copied().unwrap_or(false);
-                    let present = [("level2", l2), ("level3", true), ("target", true), ("actual", ind.actual.is_some()), ("weight", ind.weight.is_some()), ("score", ind.score.is_some())];
+                    let present = [("level2", l2), ("level3", true), ("target", true), ("actual", ind.actual.is_some()), ("weight", ind.weight.is_some() && !marks_hold), ("score", ind.score.is_some() && !marks_hold)];
                     for (c, _) in present.iter().filter(|(_, p)| *p) {
                         narrowed.push(Flag::new(format!("indicators[{i}].{c}"), &f.stage, f.reason.clone()));
                     }
@@ -860,6 +863,16 @@ mod tests {
             assert_eq!(has("indicators[1].level2"), l2);
             assert!(!has("indicators[1]") && !has("indicators[1].level1") && has("indicators[1].weight"));
         }
+        // marks that every score check holds vouch for themselves
+        let mut r = record(&[Some(45.0), Some(45.0)], 0);
+        r.funds[0].score = Some(10.0);
+        for ind in r.indicators.iter_mut() {
+            ind.score = Some(40.0);
+        }
+        r.flags.push(Flag::new("indicators[1]", "realign", "noise glyphs inside the row"));
+        flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin(), &[]);
+        let has = |p: &str| r.flags.iter().any(|f| f.field == p);
+        assert!(has("indicators[1].target") && !has("indicators[1].weight") && !has("indicators[1].score"), "{:?}", r.flags);
     }
 
     #[test]
