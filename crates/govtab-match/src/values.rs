@@ -105,6 +105,20 @@ pub fn clean_value(text: &str, v: &Vocabulary) -> Option<(String, &'static str)>
     if let Some(fixed) = decimal_comma(t) {
         return Some((fixed, "a decimal point read as a comma"));
     }
+    // a rule line read as a glyph after a complete value ("7*24小时二",
+    // "=100%\n二")
+    if let Some(head) = t.strip_suffix(['二', '一']) {
+        let head = head.trim_end();
+        let complete = head.ends_with('%') || v.units.iter().any(|u| head.ends_with(u.as_str()) && head[..head.len() - u.len()].ends_with(|c: char| c.is_ascii_digit()));
+        if complete {
+            return Some((head.to_string(), "a rule line read as a glyph after the value cut"));
+        }
+    }
+    // a qualitative word with one look-alike glyph ("台理") or one stray
+    // glyph inside it ("及时人性"), when exactly one word fits
+    if let Some(word) = near_qualitative(t, v) {
+        return Some((word, "read as the qualitative word one look-alike or stray glyph away"));
+    }
     // the longest qualitative word the text starts with
     let qual = v.qualitative_values.iter().filter(|q| t.starts_with(q.as_str())).max_by_key(|q| q.len());
     if let Some(q) = qual {
@@ -140,6 +154,42 @@ pub fn clean_value(text: &str, v: &Vocabulary) -> Option<(String, &'static str)>
 }
 
 /// Spaces between a digit and a Chinese character, either way round.
+/// The qualitative word (two glyphs or more) that `t` is one look-alike
+/// substitution or one stray glyph inside away from, when exactly one is.
+fn near_qualitative(t: &str, v: &Vocabulary) -> Option<String> {
+    if v.qualitative_values.iter().any(|q| q == t) {
+        return None;
+    }
+    let conf = crate::Confusables::builtin();
+    let tc: Vec<char> = t.chars().collect();
+    if !tc.iter().all(|c| crate::is_cjk(*c)) {
+        return None;
+    }
+    let mut fits: Vec<&String> = Vec::new();
+    for q in &v.qualitative_values {
+        let qc: Vec<char> = q.chars().collect();
+        if qc.len() < 2 {
+            continue;
+        }
+        let fit = if tc.len() == qc.len() {
+            let diffs: Vec<usize> = (0..qc.len()).filter(|&i| tc[i] != qc[i]).collect();
+            matches!(diffs[..], [i] if conf.sub_cost(tc[i], qc[i]) < 1.0)
+        } else if tc.len() == qc.len() + 1 {
+            // a stray glyph strictly inside the word
+            (1..tc.len() - 1).any(|k| tc[..k] == qc[..k] && tc[k + 1..] == qc[k..])
+        } else {
+            false
+        };
+        if fit {
+            fits.push(q);
+        }
+    }
+    match fits[..] {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 fn squeeze_number_spaces(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
@@ -183,6 +233,10 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                 let cell = if field == "target" { &mut ind.target } else { &mut ind.actual };
                 if let Some((clean, why)) = cell.as_deref().and_then(|t| clean_value(t, v)) {
                     let before = cell.replace(clean.clone()).unwrap_or_default();
+                    // a glyph read as another is a guess worth a look
+                    if why.starts_with("read as the qualitative word") {
+                        form.flags.push(Flag::new(format!("indicators[{i}].{field}"), STAGE, format!("'{before}' read as '{clean}'")));
+                    }
                     form.repairs.push(Repair::new(format!("indicators[{i}].{field}"), STAGE, before, clean, why));
                 }
             }
@@ -459,6 +513,11 @@ mod tests {
         assert_eq!(c("运维 291个，建设110 个").as_deref(), Some("运维291个，建设110个"));
         assert_eq!(c("≥80,00(%)").as_deref(), Some("≥80.00(%)"));
         assert_eq!(c("”建立健全").as_deref(), Some("建立健全"));
+        assert_eq!(c("台理").as_deref(), Some("合理"));
+        assert_eq!(c("及时人性").as_deref(), Some("及时性"));
+        assert_eq!(c("7*24小时二").as_deref(), Some("7*24小时"));
+        assert_eq!(c("=100%\n二").as_deref(), Some("=100%"));
+        assert_eq!(c("统一"), None);
         assert_eq!(c("“运维291个，建设110个").as_deref(), Some("运维291个，建设110个"));
         assert_eq!(c("“回头看”检查"), None);
         // clean values, thousands commas, words that go on: untouched
