@@ -9,7 +9,7 @@
 //! other value when that one is clean, else from the one look-alike unit it
 //! resembles; what cannot be read is kept and flagged.
 
-use govtab_model::{Flag, FormDraft, Repair, Vocabulary};
+use govtab_model::{Flag, FormDraft, FormKind, Repair, Vocabulary};
 
 use crate::{normalize, Confusables};
 
@@ -287,6 +287,14 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             }
             let mut why: Vec<String> = Vec::new();
             let mut doubt: Vec<String> = Vec::new();
+            // a self-evaluation form's percent target under 100 always has
+            // its ≥: on a scan, one without any lost it
+            let pct = unit_of(&sh.suffix) == "%" && sh.number.parse::<f64>().is_ok_and(|x| x < 100.0);
+            if field == "target" && prefix.is_empty() && pct && form.ocr && form.kind == FormKind::SelfEvaluation {
+                why.push("a percent target's comparator lost: ≥ (every such target of the forms prints it)".into());
+                doubt.push("comparator not read; ≥ assumed".into());
+                prefix = "≥".into();
+            }
             // comparator
             if prefix == "2" {
                 why.push("'2' before the number is a misread ≥".into());
@@ -485,6 +493,22 @@ mod tests {
         // '>' read as ≥: the form prints ≥ (misread) three times elsewhere
         assert!(f.repairs.iter().any(|x| x.field == "indicators[1].target" && x.after == "≥95.00(%)"));
         assert!(!f.flags.iter().any(|x| x.field == "indicators[0].target"));
+    }
+
+    #[test]
+    fn a_scans_percent_target_without_comparator_gets_its_ge() {
+        let v = Vocabulary::builtin();
+        let mut f = form(&[("95%", "96%"), ("=100%", "100%"), ("100%", "100%"), ("30个", "30个")]);
+        f.ocr = true;
+        let conv = comparator_convention(std::slice::from_ref(&f), &v);
+        repair_values(&mut f, &v, conv);
+        let t: Vec<&str> = f.indicators.iter().map(|i| i.target.as_deref().unwrap_or("")).collect();
+        assert_eq!(t, ["≥95%", "=100%", "100%", "30个"]);
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0].target" && x.reason.contains("comparator not read")));
+        // not on a text layer that is no OCR
+        let mut f = form(&[("95%", "96%")]);
+        repair_values(&mut f, &v, (0, 0));
+        assert_eq!(f.indicators[0].target.as_deref(), Some("95%"));
     }
 
     #[test]
