@@ -320,6 +320,24 @@ impl TableParser {
         }
         ind.weight = weight;
         ind.score = score;
+        // on a scan, a row whose value cells OCR lost: its 分值 and 得分 slid
+        // into the target and result places ("10.00 | 10.00e" and nothing
+        // after): read back as the marks
+        if self.kind == FormKind::SelfEvaluation && line.ocr && ind.weight.is_none() && ind.score.is_none() {
+            if let (Some(t), Some(a)) = (ind.target.clone(), ind.actual.clone()) {
+                if let (Some(w), Some(sc)) = (mark_like(&t), mark_like(&a)) {
+                    self.repairs.push(Repair::new(self.path(idx, "weight"), STAGE, &t, &w, "分值 found in the target place (the row's value cells lost)"));
+                    self.repairs.push(Repair::new(self.path(idx, "score"), STAGE, &a, &sc, "得分 found in the result place (the row's value cells lost)"));
+                    for field in ["target", "actual", "weight", "score"] {
+                        self.flags.push(Flag::new(self.path(idx, field), STAGE, "row's cells shifted left: its marks read from the value places, its values lost"));
+                    }
+                    ind.weight = Some(w);
+                    ind.score = Some(sc);
+                    ind.target = None;
+                    ind.actual = None;
+                }
+            }
+        }
         if self.kind == FormKind::SelfEvaluation {
             ind.deviation = Some(squeeze_cjk_spaces(&deviation.join("")));
         }
@@ -519,6 +537,16 @@ impl TableParser {
             f.total_score = self.total_score;
         }
     }
+}
+
+/// A mark as the forms print it ("10.00", OCR's "10:00", "10.00e"): up to
+/// three digits, a point (or a colon) and two decimals, specks after it
+/// dropped. Returns it with a point.
+fn mark_like(t: &str) -> Option<String> {
+    let t = t.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let (int, frac) = t.split_once(['.', ':'])?;
+    let ok = (1..=3).contains(&int.len()) && frac.len() == 2 && int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit());
+    ok.then(|| format!("{int}.{frac}"))
 }
 
 /// Join a page-broken head and its row's 三级 text when the row repeats the
@@ -756,6 +784,21 @@ mod tests {
         tp.finish(&mut f);
         assert_eq!(f.indicators[1].level3, None);
         assert!(f.flags.iter().any(|x| x.field == "indicators[1].level3"));
+    }
+
+    #[test]
+    fn marks_in_the_value_places_of_a_row_without_marks_are_read_back() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        tp.feed(&SrcLine { ocr: true, ..line(&["满意度指标", "服务对象满意度指标", "来访团队满意度", "10.00", "10.00e"]) }, &m);
+        tp.feed(&SrcLine { ocr: true, ..line(&["合作机构满意度", "≥90%", "95%", "10.00", "10.00"]) }, &m);
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        tp.finish(&mut f);
+        let r = &f.indicators[0];
+        assert_eq!((r.target.as_deref(), r.weight.as_deref(), r.score.as_deref()), (None, Some("10.00"), Some("10.00")));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0].target"));
+        assert_eq!(f.indicators[1].target.as_deref(), Some("≥90%"));
     }
 
     #[test]
