@@ -12,6 +12,12 @@
 //! hold, it is applied and logged as a repair. Several → each candidate cell
 //! is flagged as ambiguous; none → the cells that break the checks are
 //! flagged. Nothing is changed without the arithmetic forcing it.
+//!
+//! Before that, cells the form's rules determine are filled (each logged):
+//! a 总分 分值 OCR lost is the full marks (vocab `full_marks`), a 分值/得分
+//! over the full marks read without its decimal point is read with it (when
+//! the row and column have room), a lost 执行率 is 全年执行数 / 全年预算数,
+//! and a funds row's lost 得分 is 分值 × 执行率.
 
 use std::collections::HashMap;
 

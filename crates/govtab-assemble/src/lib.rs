@@ -15,14 +15,19 @@
 //! - [`numbers`](crate::parse_number): printed numbers (OCR letters for
 //!   digits, specks beside a number);
 //! - `checks`: the arithmetic — a cell the sums force (one lost 分值/得分,
-//!   rows that lost no points, lost funds cells, blank parts forced to 0)
-//!   is filled, one misread digit repaired when it alone fixes every check;
+//!   rows that lost no points, lost funds cells, blank parts forced to 0, a
+//!   lost 执行率 or funds 得分, a 总分 分值 at the form's full marks) is
+//!   filled, a mark over the full marks gets its lost decimal point back,
+//!   one misread digit is repaired when it alone fixes every check;
 //! - `funds`: the funds block held against the kind's template (rows OCR
 //!   lost put back without values, printed cells left empty flagged);
 //! - [`confidence`]: a cell's confidence from its flags and repairs;
-//! - here: records from drafts, dates and short values cut out of OCR
-//!   noise, and the doubt a scan as a whole casts on its text cells (its
-//!   OCR noise, its damaged rows, rows missing from Σ 分值).
+//! - here: records from drafts; dates and short values cut out of OCR
+//!   noise; budget classes read against their known values; cells of pure
+//!   OCR noise left unread; a qualitative row scored in full given its lost
+//!   target or result; and the doubt a scan as a whole casts on its text
+//!   cells (its OCR noise, its damaged rows, rows missing from Σ 分值),
+//!   which well-formed values and names read twice in a document escape.
 
 mod checks;
 pub mod confidence;

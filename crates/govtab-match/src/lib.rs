@@ -11,9 +11,11 @@
 //! glyphs), merged cells (filled down, and up where the label is printed at
 //! the centre of its block), labels printed in the wrong column, 一级 names
 //! missing where the 二级 name implies them (the vocabulary's parent); and in
-//! [`values`] and [`level3`], indicator values (misread comparators, units,
-//! specks, decimal commas) and 三级 names (specks at the ends, a known
-//! ending one glyph off, a learned vocabulary).
+//! [`values`] and [`level3`], indicator values (misread or lost comparators,
+//! units and their written style, specks and stray quotes, decimal commas, a
+//! qualitative word one look-alike glyph off) and 三级 names (specks at the
+//! ends, a known ending one glyph off or short of its last glyph, a learned
+//! vocabulary).
 //!
 //! The library half ([`Matcher`]) is the fuzzy name matching realign also
 //! uses to recognise labels while it aligns columns.

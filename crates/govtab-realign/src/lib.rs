@@ -22,7 +22,9 @@
 //!   their own, wrapped and page-broken 三级 cells (rejoined, duplicates
 //!   dropped), garbled category cells (kept as such for `match`), totals;
 //!   on OCR pages, a header OCR lost (the table starts at its first
-//!   一级/二级 row), a value and its 分值 run into one cell, lone specks;
+//!   一级/二级 row), a value and its 分值 run into one cell, lone specks,
+//!   a row's cells moved one right by a category in the 三级 cell, marks
+//!   that slid into the value places;
 //! - [`flat`]: tables flattened into one line, values printed before their
 //!   labels, rebuilt into rows.
 //!

@@ -15,7 +15,8 @@
 //!    local contrast; strokes inside OCR'd glyphs dropped), and
 //!    the glyphs turned upright with them.
 //! 4. [`layout`]: ruled tables → one line per row (merged cells once, in their
-//!    top row); other text → lines by baseline, cells by wide gaps.
+//!    top row; on a scan, rules it lost between rows put back where the text
+//!    shows two rows); other text → lines by baseline, cells by wide gaps.
 //! 5. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
 //!    full-width ASCII, page headers/footers — each kind logged once with a
 //!    count.
