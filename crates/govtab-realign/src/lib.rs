@@ -15,7 +15,9 @@
 //!   by their place, values that ran into the next label cut, the values a
 //!   document's forms share;
 //! - [`funds`]: the funds block (self-evaluation 6-column rows, target
-//!   forms' single amounts; rows with unreadable labels named by place);
+//!   forms' single amounts; rows with unreadable labels named by place; on
+//!   a scan, a block whose header is unreadable starts at its first row of
+//!   numbers);
 //! - [`goals`]: 预期目标 / 实际完成情况 texts, interleaved columns separated;
 //! - [`table`]: the indicator table — shifted columns (a row that gained or
 //!   lost a leading cell), merged 一级/二级 cells, labels printed on a line of
