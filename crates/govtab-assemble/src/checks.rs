@@ -71,6 +71,15 @@ pub(crate) fn get(r: &Record, path: &str) -> Option<f64> {
     }
 }
 
+/// Fill the cell at `path` with `v`, as the form's arithmetic or rules
+/// give it: the repair logged against the printed text, the cell's flags
+/// dropped.
+fn fill_cell(r: &mut Record, raw: &RawCells, path: &str, v: f64, why: impl Into<String>) {
+    r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(v), why));
+    r.flags.retain(|f| f.field != path);
+    set(r, path, v);
+}
+
 fn set(r: &mut Record, path: &str, v: f64) {
     match path {
         "total_weight" => r.total_weight = Some(v),
@@ -431,10 +440,8 @@ fn solve_funds(r: &mut Record, raw: &RawCells, l: &Layout) {
             };
             if let Some((name, v, from)) = fill {
                 let path = format!("funds[{i}].{name}");
-                r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), format!("unreadable; 执行率 100% gives {from}")));
-                r.flags.retain(|x| x.field != path);
+                fill_cell(r, raw, &path, v, format!("unreadable; 执行率 100% gives {from}"));
                 r.flags.push(Flag::new(&path, STAGE, format!("taken from {from} at 执行率 100% (an overspent row prints 100% too)")));
-                set(r, &path, v);
             }
         }
     }
@@ -455,10 +462,7 @@ fn fill_fund_scores(r: &mut Record, raw: &RawCells) {
             _ => None,
         };
         if let Some((name, v, why)) = fill {
-            let path = format!("funds[{i}].{name}");
-            r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), format!("unreadable; {why}")));
-            r.flags.retain(|x| x.field != path);
-            set(r, &path, v);
+            fill_cell(r, raw, &format!("funds[{i}].{name}"), v, format!("unreadable; {why}"));
         }
     }
 }
@@ -477,9 +481,7 @@ fn fill_execution_rates(r: &mut Record, raw: &RawCells, l: &Layout) {
             continue;
         }
         let rate = (e / b * 10000.0).round() / 100.0;
-        r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(rate), "unreadable; 执行率 = 全年执行数 / 全年预算数"));
-        r.flags.retain(|x| x.field != path);
-        set(r, &path, rate);
+        fill_cell(r, raw, &path, rate, "unreadable; 执行率 = 全年执行数 / 全年预算数");
     }
 }
 
@@ -496,9 +498,7 @@ fn solve_fund_sums(r: &mut Record, raw: &RawCells, l: &Layout) {
         let known: f64 = vals.iter().flatten().sum();
         match (get(r, &tpath), missing.as_slice()) {
             (None, []) if known > 0.0 => {
-                r.repairs.push(Repair::new(&tpath, STAGE, raw.get(&tpath).cloned().unwrap_or_default(), crate::fmt_num(known), "unreadable; 年度资金总额 = Σ its parts"));
-                r.flags.retain(|x| x.field != tpath);
-                set(r, &tpath, known);
+                fill_cell(r, raw, &tpath, known, "unreadable; 年度资金总额 = Σ its parts");
             }
             (Some(t), [j]) if t - known >= -TOL && known > 0.0 => {
                 let path = format!("funds[{}].{name}", parts[*j]);
@@ -508,9 +508,7 @@ fn solve_fund_sums(r: &mut Record, raw: &RawCells, l: &Layout) {
                 if raw.get(&path).is_none() && v < TOL && !l.printed(&r.funds[parts[*j]].item, name) {
                     continue;
                 }
-                r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), "unreadable; 年度资金总额 less the other parts"));
-                r.flags.retain(|x| x.field != path);
-                set(r, &path, v);
+                fill_cell(r, raw, &path, v, "unreadable; 年度资金总额 less the other parts");
             }
             _ => {}
         }
@@ -544,9 +542,7 @@ fn fill_no_points_lost(r: &mut Record, raw: &RawCells) {
         })
         .collect();
     for (path, v) in fills {
-        r.repairs.push(Repair::new(&path, STAGE, raw.get(&path).cloned().unwrap_or_default(), crate::fmt_num(v), format!("unreadable; total 得分 {} = total 分值 {} less the points lost on the rows read, so this row lost none", crate::fmt_num(ts), crate::fmt_num(tw))));
-        r.flags.retain(|f| f.field != path);
-        set(r, &path, v);
+        fill_cell(r, raw, &path, v, format!("unreadable; total 得分 {} = total 分值 {} less the points lost on the rows read, so this row lost none", crate::fmt_num(ts), crate::fmt_num(tw)));
     }
 }
 
@@ -564,9 +560,7 @@ fn solve_one_missing(r: &mut Record, raw: &RawCells, field: &str, total: f64, fi
     }
     let name = if field == "weight" { "分值" } else { "得分" };
     let path = &paths[i];
-    r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(solved), format!("{name} unreadable; solved from Σ {name} = {}", crate::fmt_num(total))));
-    set(r, path, solved);
-    r.flags.retain(|f| f.field != *path);
+    fill_cell(r, raw, path, solved, format!("{name} unreadable; solved from Σ {name} = {}", crate::fmt_num(total)));
 }
 
 /// A number read from damaged text ("ioo.oo") that the group's arithmetic
@@ -614,18 +608,12 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
                     if printed.map(|p| close(p, total, 0.05)).unwrap_or(false) || total > 100.0 + TOL {
                         continue;
                     }
-                    r.repairs.push(Repair::new(path, STAGE, raw.get(path).cloned().unwrap_or_default(), crate::fmt_num(total), "total unreadable; the column sum stands in"));
-                    if get_col == 0 { r.total_weight = Some(total) } else { r.total_score = Some(total) }
-                    r.flags.retain(|f| f.field != path);
+                    fill_cell(r, raw, path, total, "total unreadable; the column sum stands in");
                 }
                 // the total row's 分值 unreadable, the column incomplete: the
                 // form is scored out of its full marks
                 (true, None) if get_col == 0 && read_sum <= layout.full_marks + TOL => {
-                    let before = raw.get(path).cloned().unwrap_or_default();
-                    let full = crate::fmt_num(layout.full_marks);
-                    r.repairs.push(Repair::new(path, STAGE, &before, &full, format!("total 分值 unreadable; a self-evaluation form is scored out of {full}")));
-                    r.total_weight = Some(layout.full_marks);
-                    r.flags.retain(|f| f.field != path);
+                    fill_cell(r, raw, path, layout.full_marks, format!("total 分值 unreadable; a self-evaluation form is scored out of {}", crate::fmt_num(layout.full_marks)));
                 }
                 // an impossible total the column cannot stand in for: unread
                 (true, None) if impossible => {
