@@ -264,18 +264,8 @@ fn upright_picture(img: &Gray, th: f32, tv: f32, paper: u8) -> Vec<u8> {
                 // then settled exactly: the first pixel after x0 of
                 // another source row, and that row.
                 let guess = if th == 0.0 { w as f32 } else { (cx + (s0 as f32 + 0.5f32.copysign(th) - dy - cy) * inv_th).ceil() };
-                let mut end = if guess.is_finite() { (guess.max(0.0) as usize).clamp(x0 + 1, w) } else { w };
-                while end > x0 + 1 && sy_at(end - 1) != s0 {
-                    end -= 1;
-                }
-                let mut next = s0;
-                while end < w {
-                    next = sy_at(end);
-                    if next != s0 {
-                        break;
-                    }
-                    end += 1;
-                }
+                let guess = if guess.is_finite() { (guess.max(0.0) as usize).clamp(x0 + 1, w) } else { w };
+                let (end, next) = settle_run_end(x0, w, guess, s0, sy_at);
                 put(&mut up, s0, x0 as i64 + k as i64, end - x0);
                 (x0, s0) = (end, next);
             }
@@ -808,6 +798,28 @@ impl RunEnds {
     }
 }
 
+/// The end of a run of pixels on which `f` (monotone along the run) keeps
+/// the value `cur`, the run starting at `start` and bounded by `limit`,
+/// found from a `guess` that may fall short or overshoot: stepped back while
+/// the pixel before it leaves the run, then on while it stays. Returns the
+/// end and `f` there (the first pixel of the next run; `cur` at `limit`).
+#[inline(always)]
+fn settle_run_end<T: PartialEq + Copy>(start: usize, limit: usize, guess: usize, cur: T, f: impl Fn(usize) -> T) -> (usize, T) {
+    let mut end = guess;
+    while end > start + 1 && f(end - 1) != cur {
+        end -= 1;
+    }
+    let mut next = cur;
+    while end < limit {
+        next = f(end);
+        if next != cur {
+            break;
+        }
+        end += 1;
+    }
+    (end, next)
+}
+
 /// How sharp the profile of the run pixels is at slope `t`: the sum of
 /// the squared counts of the bins `trunc(across − along·t + offset)` that
 /// fall in `hist` (its length is the number of bins). `ends` is
@@ -903,19 +915,9 @@ fn profile_score(pts: &Runs, ends: &mut RunEnds, t: f32, offset: f32, hist: &mut
             let edge = if t > 0.0 { if b > 0 { bf } else { bf - 1.0 } } else if b >= 0 { bf + 1.0 } else { bf };
             let left = to - a;
             let n = ((v - edge) * inv_t) as u32;
-            let mut end = if t == 0.0 { to } else { a + n.saturating_add(1).min(left) };
-            while end > a + 1 && bin(end - 1) != b {
-                end -= 1;
-            }
-            // The first pixel of another bin, and that bin.
-            let mut next = b;
-            while end < to {
-                next = bin(end);
-                if next != b {
-                    break;
-                }
-                end += 1;
-            }
+            let guess = if t == 0.0 { to } else { a + n.saturating_add(1).min(left) };
+            let (end, next) = settle_run_end(a as usize, to as usize, guess as usize, b, |i| bin(i as u32));
+            let end = end as u32;
             count(b, end - a);
             (a, b) = (end, next);
         }
