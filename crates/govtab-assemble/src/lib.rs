@@ -556,7 +556,7 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
         let why = format!("{DAMAGED_SCAN} ({doubtful} of {n} indicator rows doubtful): text read from it is unchecked");
         // the cells nothing else vouches for: OCR'd text. Category names
         // (closed list, decoded in order), numbers (held by the arithmetic),
-        // fund items and well-formed values (`well_formed_value`) carry
+        // fund items and well-formed values (`values::well_formed`) carry
         // their own flags when in doubt.
         let mut paths: Vec<String> = Vec::new();
         for (i, ind) in r.indicators.iter().enumerate() {
@@ -566,11 +566,11 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             paths.push(format!("indicators[{i}].level3"));
             // a value of a well-formed shape vouches for itself (its own
             // doubts, if any, carry their own flags)
-            if !well_formed_value("target", ind.target.as_deref(), ind.level3.as_deref(), vocab) {
+            if !ind.target.as_deref().is_some_and(|t| govtab_match::values::well_formed("target", t, ind.level3.as_deref(), vocab)) {
                 paths.push(format!("indicators[{i}].target"));
             }
             // a target form has no 实际完成值 column
-            if (r.kind == "self_evaluation" || ind.actual.is_some()) && !well_formed_value("actual", ind.actual.as_deref(), ind.level3.as_deref(), vocab) {
+            if (r.kind == "self_evaluation" || ind.actual.is_some()) && !ind.actual.as_deref().is_some_and(|a| govtab_match::values::well_formed("actual", a, ind.level3.as_deref(), vocab)) {
                 paths.push(format!("indicators[{i}].actual"));
             }
         }
@@ -615,34 +615,6 @@ fn vouch_repeated_names(records: &mut [Record]) {
             !(repeated && f.stage == STAGE && f.reason.starts_with(DAMAGED_SCAN))
         });
     }
-}
-
-/// An indicator value whose shape a misread rarely keeps: a qualitative word
-/// of the vocabulary, or a number with a known unit (a target with its
-/// comparator); a percentage only for a rate (a 三级 name ending in
-/// `rate_suffixes` or holding 率) and never over 100.
-fn well_formed_value(column: &str, value: Option<&str>, level3: Option<&str>, vocab: &Vocabulary) -> bool {
-    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^([≥≤=]?)(\d+(?:\.\d+)?)(?:\((.+)\)|(.+))$").expect("a valid value pattern")
-    });
-    let Some(v) = value else { return false };
-    if vocab.qualitative_values.iter().any(|q| q == v) {
-        return true;
-    }
-    let Some(c) = SHAPE.captures(v) else { return false };
-    if column == "target" && c.get(1).is_none_or(|m| m.as_str().is_empty()) {
-        return false;
-    }
-    let Some(unit) = c.get(3).or(c.get(4)).map(|m| m.as_str()) else { return false };
-    if !vocab.units.iter().any(|u| u == unit) {
-        return false;
-    }
-    if unit.starts_with('%') {
-        let rate = level3.is_some_and(|n| n.contains('率') || vocab.rate_suffixes.iter().any(|s| n.ends_with(s.as_str())));
-        let n: f64 = c[2].parse().unwrap_or(f64::INFINITY);
-        return rate && n <= 100.0;
-    }
-    true
 }
 
 fn dedup_flags(flags: &mut Vec<Flag>) {
@@ -703,13 +675,6 @@ mod tests {
     #[test]
     fn well_formed_values_vouch_for_themselves_on_a_damaged_scan() {
         let v = Vocabulary::builtin();
-        let ok = |col: &str, val: &str, name: &str| well_formed_value(col, Some(val), Some(name), &v);
-        assert!(ok("target", "≥200.00(份)", "检测报告数量") && ok("actual", "359份", "检测报告数量") && ok("target", "及时", "x"));
-        assert!(ok("target", "≥90%", "群众满意度") && ok("actual", "95%", "项目完成率"));
-        // a target without its comparator, an unknown unit, a percent for a
-        // count or over 100: in doubt
-        assert!(!ok("target", "95%", "项目完成率") && !ok("target", "≥10000.00(#)", "全年任务数"));
-        assert!(!ok("target", "≥50.00(%)", "全年巡检数量") && !ok("target", "≥380%", "百姓满意度") && !ok("actual", "台理", "x"));
         // on a damaged form the blanket doubt skips them
         let mut r = record(&[Some(45.0), Some(45.0)], 2);
         r.indicators[0].target = Some("≥90%".into());

@@ -41,6 +41,38 @@ fn is_unit(v: &Vocabulary, u: &str) -> bool {
     u.is_empty() || v.units.iter().any(|x| x == u)
 }
 
+/// An indicator value (`field` "target" or "actual") whose shape a misread
+/// rarely keeps: a qualitative word of the vocabulary, or a number with a
+/// known unit — plain or bracketed, right after the number — and, for a
+/// target, its comparator (≥, ≤, =) right before it; a percentage only for
+/// a rate (a 三级 name ending in `rate_suffixes` or holding 率) and never
+/// over 100.
+pub fn well_formed(field: &str, value: &str, level3: Option<&str>, v: &Vocabulary) -> bool {
+    if v.qualitative_values.iter().any(|q| q == value) {
+        return true;
+    }
+    let Some(sh) = shape(value) else { return false };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let plain_number = sh.number.split_once('.').map_or(digits(&sh.number), |(i, f)| digits(i) && digits(f));
+    let head = format!("{}{}", sh.prefix, sh.number);
+    if !plain_number || !matches!(sh.prefix.as_str(), "" | "≥" | "≤" | "=") || !value.starts_with(&head) {
+        return false;
+    }
+    if field == "target" && sh.prefix.is_empty() {
+        return false;
+    }
+    let rest = &value[head.len()..];
+    let unit = rest.strip_prefix('(').and_then(|x| x.strip_suffix(')')).filter(|u| !u.is_empty()).unwrap_or(rest);
+    if unit.is_empty() || !is_unit(v, unit) {
+        return false;
+    }
+    if unit.starts_with('%') {
+        let rate = level3.is_some_and(|n| n.contains('率') || v.rate_suffixes.iter().any(|s| n.ends_with(s.as_str())));
+        return rate && sh.number.parse::<f64>().is_ok_and(|n| n <= 100.0);
+    }
+    true
+}
+
 fn comparator_for<'v>(v: &'v Vocabulary, prefix: &str) -> Option<&'v str> {
     let mut chars = prefix.chars();
     let c = chars.next()?;
@@ -464,6 +496,18 @@ mod tests {
         flag_damage(&mut f, &v);
         let has = |p: &str| f.flags.iter().any(|x| x.field == p && x.reason.contains("digit may be lost"));
         assert!(has("indicators[0].target") && !has("indicators[0].actual") && !has("indicators[1].actual"));
+    }
+
+    #[test]
+    fn well_formed_values_are_words_or_numbers_with_known_units() {
+        let v = Vocabulary::builtin();
+        let ok = |col: &str, val: &str, name: &str| well_formed(col, val, Some(name), &v);
+        assert!(ok("target", "≥200.00(份)", "检测报告数量") && ok("actual", "359份", "检测报告数量") && ok("target", "及时", "x"));
+        assert!(ok("target", "≥90%", "群众满意度") && ok("actual", "95%", "项目完成率"));
+        // a target without its comparator, an unknown unit, a percent for a
+        // count or over 100: in doubt
+        assert!(!ok("target", "95%", "项目完成率") && !ok("target", "≥10000.00(#)", "全年任务数"));
+        assert!(!ok("target", "≥50.00(%)", "全年巡检数量") && !ok("target", "≥380%", "百姓满意度") && !ok("actual", "台理", "x"));
     }
 
     #[test]
