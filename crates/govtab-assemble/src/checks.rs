@@ -563,6 +563,21 @@ fn solve_one_missing(r: &mut Record, raw: &RawCells, field: &str, total: f64, fi
     fill_cell(r, raw, path, solved, format!("{name} unreadable; solved from Σ {name} = {}", crate::fmt_num(total)));
 }
 
+/// The 总分 row's 分值 of a self-evaluation form is its full marks: on a
+/// scan another reading ("82.0", "100.09") is a misread, replaced and
+/// flagged.
+pub(crate) fn total_weight_is_full_marks(r: &mut Record, full_marks: f64) {
+    if r.kind != "self_evaluation" {
+        return;
+    }
+    if let Some(tw) = r.total_weight.filter(|tw| (tw - full_marks).abs() > 1e-6) {
+        let full = crate::fmt_num(full_marks);
+        r.repairs.push(Repair::new("total_weight", STAGE, crate::fmt_num(tw), &full, format!("total 分值 read as {}; a self-evaluation form is scored out of {full}", crate::fmt_num(tw))));
+        r.flags.push(Flag::new("total_weight", STAGE, format!("total 分值 read as {}, not the full marks {full}", crate::fmt_num(tw))));
+        r.total_weight = Some(full_marks);
+    }
+}
+
 /// A number read from damaged text ("ioo.oo") that the group's arithmetic
 /// then confirms is no longer doubtful: its flag goes (the repair stays).
 fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
@@ -849,6 +864,19 @@ mod tests {
         r.funds = vec![row("年度资金申请总额", Some(700000.0)), row("当年财政拨款", Some(700000.0)), row("上年结转资金", None), row("其他资金", None)];
         check(&mut r, &raw, &pairs(), &layout);
         assert_eq!((r.funds[2].amount, r.funds[3].amount), (Some(0.0), Some(0.0)));
+    }
+
+    #[test]
+    fn a_scans_total_weight_other_than_the_full_marks_is_a_misread() {
+        let (mut r, _) = record(&[("50", "50")], None);
+        r.total_weight = Some(82.0);
+        total_weight_is_full_marks(&mut r, 100.0);
+        assert_eq!(r.total_weight, Some(100.0));
+        assert!(r.flags.iter().any(|f| f.field == "total_weight"));
+        // the full marks read: nothing to do
+        let (mut r, _) = record(&[("50", "50")], None);
+        total_weight_is_full_marks(&mut r, 100.0);
+        assert!(r.repairs.is_empty() && r.flags.is_empty());
     }
 
     #[test]

@@ -297,7 +297,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     let raw = raw_cells(f, &rows);
     checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);
     if f.ocr {
-        total_weight_is_full_marks(&mut record, vocab.full_marks);
+        checks::total_weight_is_full_marks(&mut record, vocab.full_marks);
     }
     if f.ocr {
         fill_met_qualitative(&mut record, vocab);
@@ -361,21 +361,6 @@ fn drop_noise_cells(r: &mut Record, vocab: &Vocabulary) {
             r.repairs.push(Repair::new(&path, STAGE, &t, "", "OCR noise or a stray value, not a reading of the cell: left unread"));
             r.flags.push(Flag::new(&path, STAGE, format!("unreadable: OCR read only '{t}' here")));
         }
-    }
-}
-
-/// The 总分 row's 分值 of a self-evaluation form is its full marks: on a
-/// scan another reading ("82.0", "100.09") is a misread, replaced and
-/// flagged.
-fn total_weight_is_full_marks(r: &mut Record, full_marks: f64) {
-    if r.kind != "self_evaluation" {
-        return;
-    }
-    if let Some(tw) = r.total_weight.filter(|tw| (tw - full_marks).abs() > 1e-6) {
-        let full = fmt_num(full_marks);
-        r.repairs.push(Repair::new("total_weight", STAGE, fmt_num(tw), &full, format!("total 分值 read as {}; a self-evaluation form is scored out of {full}", fmt_num(tw))));
-        r.flags.push(Flag::new("total_weight", STAGE, format!("total 分值 read as {}, not the full marks {full}", fmt_num(tw))));
-        r.total_weight = Some(full_marks);
     }
 }
 
@@ -699,19 +684,6 @@ mod tests {
         let has = |r: &Record, p: &str| r.flags.iter().any(|f| f.field == p && f.reason.starts_with(DAMAGED_SCAN));
         assert!(!has(&recs[0], "indicators[0].level3") && !has(&recs[1], "indicators[0].level3"));
         assert!(has(&recs[0], "indicators[1].level3") && has(&recs[1], "indicators[1].level3"));
-    }
-
-    #[test]
-    fn a_scans_total_weight_other_than_the_full_marks_is_a_misread() {
-        let mut r = record(&[Some(50.0)], 0);
-        r.total_weight = Some(82.0);
-        total_weight_is_full_marks(&mut r, 100.0);
-        assert_eq!(r.total_weight, Some(100.0));
-        assert!(r.flags.iter().any(|f| f.field == "total_weight"));
-        // the full marks read: nothing to do
-        let mut r = record(&[Some(50.0)], 0);
-        total_weight_is_full_marks(&mut r, 100.0);
-        assert!(r.repairs.is_empty() && r.flags.is_empty());
     }
 
     #[test]
