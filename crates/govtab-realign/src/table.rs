@@ -641,6 +641,19 @@ mod tests {
     use crate::clean::SrcCell;
     use govtab_model::{LineLayout, Vocabulary};
 
+    /// A self-evaluation table from OCR'd lines, parsed and finished.
+    fn parse_ocr(rows: &[&[&str]]) -> FormDraft {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
+        for cells in rows {
+            tp.feed(&SrcLine { ocr: true, ..line(cells) }, &m);
+        }
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        tp.finish(&mut f);
+        f
+    }
+
     fn line(cells: &[&str]) -> SrcLine {
         SrcLine {
             page: 1,
@@ -775,26 +788,14 @@ mod tests {
 
     #[test]
     fn a_category_name_in_the_name_cell_is_no_name() {
-        let v = Vocabulary::builtin();
-        let m = Matcher::new(&v);
-        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
-        tp.feed(&SrcLine { ocr: true, ..line(&["效益指标", "社会效益指标", "充分", "充分", "10.00", "10.00"]) }, &m);
-        tp.feed(&SrcLine { ocr: true, ..line(&["消意度指标", "≥90%", "95%", "10.00", "10.00"]) }, &m);
-        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
-        tp.finish(&mut f);
+        let f = parse_ocr(&[&["效益指标", "社会效益指标", "充分", "充分", "10.00", "10.00"], &["消意度指标", "≥90%", "95%", "10.00", "10.00"]]);
         assert_eq!(f.indicators[1].level3, None);
         assert!(f.flags.iter().any(|x| x.field == "indicators[1].level3"));
     }
 
     #[test]
     fn marks_in_the_value_places_of_a_row_without_marks_are_read_back() {
-        let v = Vocabulary::builtin();
-        let m = Matcher::new(&v);
-        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
-        tp.feed(&SrcLine { ocr: true, ..line(&["满意度指标", "服务对象满意度指标", "来访团队满意度", "10.00", "10.00e"]) }, &m);
-        tp.feed(&SrcLine { ocr: true, ..line(&["合作机构满意度", "≥90%", "95%", "10.00", "10.00"]) }, &m);
-        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
-        tp.finish(&mut f);
+        let f = parse_ocr(&[&["满意度指标", "服务对象满意度指标", "来访团队满意度", "10.00", "10.00e"], &["合作机构满意度", "≥90%", "95%", "10.00", "10.00"]]);
         let r = &f.indicators[0];
         assert_eq!((r.target.as_deref(), r.weight.as_deref(), r.score.as_deref()), (None, Some("10.00"), Some("10.00")));
         assert!(f.flags.iter().any(|x| x.field == "indicators[0].target"));
@@ -803,23 +804,15 @@ mod tests {
 
     #[test]
     fn a_row_moved_right_by_a_category_in_the_name_cell_is_read_back() {
-        let v = Vocabulary::builtin();
-        let m = Matcher::new(&v);
-        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
         // 一级 | 二级 | 三级 | target | actual: a damaged 二级 label sits in
         // the 三级 cell, the name in the target cell, one value cell lost
-        tp.feed(&SrcLine { ocr: true, ..line(&["", "", "社会效益指 ”标", "疫情专班的后勤保障", "ses", "充分", "10.00", "10.00"]) }, &m);
-        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
-        tp.finish(&mut f);
+        let f = parse_ocr(&[&["", "", "社会效益指 ”标", "疫情专班的后勤保障", "ses", "充分", "10.00", "10.00"]]);
         let row = &f.indicators[0];
         assert_eq!(row.level3.as_deref(), Some("疫情专班的后勤保障"));
         assert_eq!((row.target.as_deref(), row.actual.as_deref()), (Some("充分"), None));
         assert!(f.flags.iter().any(|x| x.field == "indicators[0].actual"));
         // a value (not a name) after the category: nothing to read back
-        let mut tp = TableParser::new(FormKind::SelfEvaluation, "standard");
-        tp.feed(&SrcLine { ocr: true, ..line(&["", "", "社会效益指 ”标", "充分", "充分", "10.00", "10.00"]) }, &m);
-        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
-        tp.finish(&mut f);
+        let f = parse_ocr(&[&["", "", "社会效益指 ”标", "充分", "充分", "10.00", "10.00"]]);
         assert_eq!(f.indicators[0].level3, None);
         assert_eq!(f.indicators[0].target.as_deref(), Some("充分"));
     }

@@ -715,6 +715,18 @@ mod tests {
         Glyph { text: text.into(), x0, x1: x0 + size * if text.is_ascii() { 0.5 } else { 1.0 }, y, size, word: 0 }
     }
 
+    /// The glyphs of `s` set side by side from `x` on baseline `y`.
+    fn word(s: &str, x: f32, y: f32, size: f32) -> Vec<Glyph> {
+        let mut x = x;
+        s.chars()
+            .map(|c| {
+                let gl = g(&c.to_string(), x, y, size);
+                x = gl.x1;
+                gl
+            })
+            .collect()
+    }
+
     fn h(y: f32, lo: f32, hi: f32) -> Rule {
         Rule { horizontal: true, at: y, lo, hi }
     }
@@ -737,30 +749,20 @@ mod tests {
             v(200.0, 580.0, 700.0),
             v(300.0, 580.0, 700.0),
         ];
-        let word = |s: &str, x: f32, y: f32| -> Vec<Glyph> {
-            let mut x = x;
-            s.chars()
-                .map(|c| {
-                    let gl = g(&c.to_string(), x, y, 10.0);
-                    x = gl.x1;
-                    gl
-                })
-                .collect()
-        };
         let mut glyphs = Vec::new();
         // Row 1 (700–660): col 0 wraps "数量" / "指标" 12 pt apart.
-        glyphs.extend(word("数量", 10.0, 685.0));
-        glyphs.extend(word("指标", 10.0, 673.0));
-        glyphs.extend(word("次数", 110.0, 679.0));
-        glyphs.extend(word("10", 210.0, 679.0));
+        glyphs.extend(word("数量", 10.0, 685.0, 10.0));
+        glyphs.extend(word("指标", 10.0, 673.0, 10.0));
+        glyphs.extend(word("次数", 110.0, 679.0, 10.0));
+        glyphs.extend(word("10", 210.0, 679.0, 10.0));
         // Row 2 (660–620).
-        glyphs.extend(word("质量", 10.0, 637.0));
-        glyphs.extend(word("比率", 110.0, 637.0));
-        glyphs.extend(word("20", 210.0, 637.0));
+        glyphs.extend(word("质量", 10.0, 637.0, 10.0));
+        glyphs.extend(word("比率", 110.0, 637.0, 10.0));
+        glyphs.extend(word("20", 210.0, 637.0, 10.0));
         // Row 3 (620–580).
-        glyphs.extend(word("时效", 10.0, 597.0));
-        glyphs.extend(word("时间", 110.0, 597.0));
-        glyphs.extend(word("30", 210.0, 597.0));
+        glyphs.extend(word("时效", 10.0, 597.0, 10.0));
+        glyphs.extend(word("时间", 110.0, 597.0, 10.0));
+        glyphs.extend(word("30", 210.0, 597.0, 10.0));
         let ink = PageInk { glyphs, rules, width: 595.0, height: 842.0, ..Default::default() };
         let texts: Vec<String> = layout(&ink, LayoutOptions { ocr: true }).iter().map(|l| l.text()).collect();
         assert_eq!(texts, ["数量指标\t次数\t10", "质量\t比率\t20", "时效\t时间\t30"]);
@@ -782,16 +784,6 @@ mod tests {
             v(100.0, 640.0, 700.0),
             v(400.0, 640.0, 700.0),
         ];
-        let word = |s: &str, x: f32, y: f32, size: f32| -> Vec<Glyph> {
-            let mut x = x;
-            s.chars()
-                .map(|c| {
-                    let gl = g(&c.to_string(), x, y, size);
-                    x = gl.x1;
-                    gl
-                })
-                .collect()
-        };
         let mut glyphs = Vec::new();
         glyphs.extend(word("单位", 10.0, 680.0, 12.0));
         glyphs.extend(word("信息中心", 110.0, 681.0, 14.0));
