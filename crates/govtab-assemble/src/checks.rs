@@ -355,12 +355,13 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
 /// at least its score) it is read so: repaired and flagged, the arithmetic
 /// left to confirm it.
 fn restore_dropped_points(r: &mut Record, raw: &RawCells, l: &Layout) {
-    let mut cells: Vec<(String, usize, bool)> = (0..r.indicators.len()).flat_map(|i| [(format!("indicators[{i}].weight"), i, true), (format!("indicators[{i}].score"), i, false)]).collect();
+    let mut rows: Vec<String> = (0..r.indicators.len()).map(|i| format!("indicators[{i}]")).collect();
     if !r.funds.is_empty() {
-        cells.push(("funds[0].weight".into(), usize::MAX, true));
-        cells.push(("funds[0].score".into(), usize::MAX, false));
+        rows.push("funds[0]".into());
     }
-    for (path, i, is_weight) in cells {
+    for (row, (field, other)) in rows.iter().flat_map(|row| [(row, ("weight", "score")), (row, ("score", "weight"))]) {
+        let path = format!("{row}.{field}");
+        let is_weight = field == "weight";
         let Some(v) = get(r, &path) else { continue };
         let Some(text) = raw.get(&path) else { continue };
         let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -369,13 +370,7 @@ fn restore_dropped_points(r: &mut Record, raw: &RawCells, l: &Layout) {
             continue;
         }
         let fixed = v / 100.0;
-        let partner = if i == usize::MAX {
-            if is_weight { r.funds[0].score } else { r.funds[0].weight }
-        } else if is_weight {
-            r.indicators[i].score
-        } else {
-            r.indicators[i].weight
-        };
+        let partner = get(r, &format!("{row}.{other}"));
         // a partner over the full marks is no evidence (it may be next)
         let partner = partner.filter(|p| *p <= l.full_marks + TOL);
         let fits = fixed <= l.full_marks + TOL && partner.map(|p| if is_weight { fixed + TOL >= p } else { fixed <= p + TOL }).unwrap_or(true);

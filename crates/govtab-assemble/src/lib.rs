@@ -340,7 +340,7 @@ fn drop_noise_cells(r: &mut Record, vocab: &Vocabulary) {
             let (c, l) = (cjk(&t), latin(&t));
             // a value word (合规, 完整) is no 三级 name: OCR read the row's
             // value where its name was lost
-            let value_word = vocab.qualitative_values.iter().any(|q| *q == t);
+            let value_word = vocab.qualitative_values.contains(&t);
             if c == 0 || (l >= 4 && l >= c) || value_word {
                 dropped.push(("level3", t));
             } else {
