@@ -90,9 +90,7 @@ impl HeaderParser {
             if let Some(right) = toks[2].label.clone() {
                 if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[1] == right && !toks.iter().any(|t| t.label.as_deref() == Some(p[0].as_str()))) {
                     let partner = p[0].clone();
-                    repairs.push(Repair::new(field_path(m, &partner), STAGE, &toks[0].text, &partner, format!("label {partner} unreadable ('{}'); the cell in its place taken as it", toks[0].text)));
-                    self.flags.push(Flag::new(field_path(m, &partner), STAGE, format!("label {partner} read as '{}'; value placed by position", toks[0].text)));
-                    toks[0] = Tok { label: Some(partner), text: String::new(), col: toks[0].col, raw: toks[0].raw.clone() };
+                    self.read_as_label(&mut toks[0], partner, m, repairs);
                 }
             }
         }
@@ -115,9 +113,7 @@ impl HeaderParser {
                 if line.ocr && parts.len() == 1 && j + 2 == toks.len() && toks[j + 1].label.is_none() && normalize(&toks[j].text).chars().count() <= 8 {
                     if let Some(p) = m.vocab.label_pairs.iter().find(|p| p[0] == label && !toks.iter().any(|t| t.label.as_deref() == Some(p[1].as_str()))) {
                         let partner = p[1].clone();
-                        repairs.push(Repair::new(field_path(m, &partner), STAGE, &toks[j].text, &partner, format!("label {partner} unreadable ('{}'); the cell in its place taken as it", toks[j].text)));
-                        self.flags.push(Flag::new(field_path(m, &partner), STAGE, format!("label {partner} read as '{}'; value placed by position", toks[j].text)));
-                        toks[j] = Tok { label: Some(partner), text: String::new(), col: toks[j].col, raw: toks[j].raw.clone() };
+                        self.read_as_label(&mut toks[j], partner, m, repairs);
                         break;
                     }
                 }
@@ -150,6 +146,17 @@ impl HeaderParser {
             i = j;
         }
         true
+    }
+}
+
+impl HeaderParser {
+    /// A garbled cell in the place of a pair's label `partner`: read as it
+    /// (repair + flag), its text no value.
+    fn read_as_label(&mut self, tok: &mut Tok, partner: String, m: &Matcher, repairs: &mut Vec<Repair>) {
+        repairs.push(Repair::new(field_path(m, &partner), STAGE, &tok.text, &partner, format!("label {partner} unreadable ('{}'); the cell in its place taken as it", tok.text)));
+        self.flags.push(Flag::new(field_path(m, &partner), STAGE, format!("label {partner} read as '{}'; value placed by position", tok.text)));
+        tok.label = Some(partner);
+        tok.text.clear();
     }
 }
 
