@@ -303,9 +303,8 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
         // rows whose 二级 cell prints a legible category name
-        let printed_l2: Vec<bool> = (0..record.indicators.len())
-            .map(|i| f.matches.iter().any(|m| m.field == format!("indicators[{i}].level2") && m.method == "fuzzy" && m.score >= 0.9))
-            .collect();
+        let legible: std::collections::HashSet<&str> = f.matches.iter().filter(|m| m.method == "fuzzy" && m.score >= 0.9).map(|m| m.field.as_str()).collect();
+        let printed_l2: Vec<bool> = (0..record.indicators.len()).map(|i| legible.contains(format!("indicators[{i}].level2").as_str())).collect();
         flag_damaged_form(&mut record, f.ocr_noise, vocab, &printed_l2);
     }
     dedup_flags(&mut record.flags);
