@@ -45,6 +45,8 @@ pub(crate) const STAGE: &str = "assemble";
 /// The reason of the doubt `flag_damaged_form` puts on a damaged scan's
 /// text cells.
 const DAMAGED_SCAN: &str = "scan badly damaged";
+/// The reason `flag_misfits` gives: a glyph of a name that makes no word.
+const MISFIT: &str = "a likely misread glyph";
 
 pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
     let mut records: Vec<Record> = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
@@ -299,6 +301,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if f.ocr {
         checks::total_weight_is_full_marks(&mut record, vocab.full_marks);
     }
+    if f.ocr || set.source == govtab_model::SourceKind::TextDump {
+        flag_misfits(&mut record, vocab);
+    }
     if f.ocr {
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
@@ -547,7 +552,10 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             if !every_row && !doubtful_rows[i] {
                 continue;
             }
-            paths.push(format!("indicators[{i}].level3"));
+            // a 三级 name is read against the word list (`flag_misfits`)
+            if !ind.level3.as_deref().is_some_and(|n| n.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2) {
+                paths.push(format!("indicators[{i}].level3"));
+            }
             // a value of a well-formed shape vouches for itself (its own
             // doubts, if any, carry their own flags)
             if !ind.target.as_deref().is_some_and(|t| govtab_match::values::well_formed("target", t, ind.level3.as_deref(), vocab)) {
@@ -558,10 +566,13 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
                 paths.push(format!("indicators[{i}].actual"));
             }
         }
+        // names of two ideographs or more are read against the word list
+        // (`flag_misfits`)
+        let named = |v: &Option<String>| v.as_deref().is_some_and(|n| n.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2);
         for (field, present) in [
-            ("project", true),
-            ("department", true),
-            ("implementer", true),
+            ("project", !named(&r.project)),
+            ("department", !named(&r.department)),
+            ("implementer", !named(&r.implementer)),
             ("goal_expected", r.goal_expected.is_some()),
             ("goal_actual", r.goal_actual.is_some()),
             ("total_weight", r.total_weight.is_some()),
@@ -578,6 +589,50 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             }
         }
     }
+}
+
+/// Names read from OCR'd text (a scan's text layer, or a text dump, which
+/// may be OCR output too) with a glyph that forms no word with its
+/// neighbours (`govtab_match::lexicon`): 入员完备性, 杂购质量达标率. The
+/// cell is flagged with the glyphs; nothing is changed. Checked: the 三级
+/// names, the project, department and implementer, and the short text
+/// attributes (long texts carry abbreviations and names the word list
+/// lacks).
+fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
+    let lex = govtab_match::lexicon::Lexicon::builtin();
+    let mut cells: Vec<(String, &str)> = Vec::new();
+    for (path, v) in [("project", &r.project), ("department", &r.department), ("implementer", &r.implementer)] {
+        if let Some(v) = v {
+            cells.push((path.to_string(), v));
+        }
+    }
+    for (k, v) in &r.attributes {
+        let short = vocab.field(k).is_some_and(|rule| !rule.long && !rule.money && !rule.date);
+        if short {
+            cells.push((format!("attributes.{k}"), v));
+        }
+    }
+    for (i, ind) in r.indicators.iter().enumerate() {
+        if let Some(n) = &ind.level3 {
+            cells.push((format!("indicators[{i}].level3"), n));
+        }
+    }
+    let mut flags = Vec::new();
+    for (path, text) in cells {
+        let odd = lex.misfits(text, &vocab.standalone_glyphs);
+        if !odd.is_empty() {
+            let glyphs: String = odd.iter().collect();
+            flags.push(Flag::new(path, STAGE, format!("{MISFIT}: '{glyphs}' in '{text}' form no word with the glyphs beside them")));
+        } else if let Some(c) = text.chars().find(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '|' | '~' | '^' | '\\')) {
+            // a Chinese name prints no Latin letter or rule mark: specks
+            flags.push(Flag::new(path, STAGE, format!("stray mark '{c}' in '{text}'")));
+        } else if let Some(v) = path.ends_with(".level3").then(|| vocab.qualitative_values.iter().find(|v| v.chars().count() >= 2 && Some(text.trim_end_matches(v.as_str())).filter(|name| name.len() < text.len()).is_some_and(|name| name.chars().count() >= 4 && name.ends_with(['率', '性', '度', '量', '数'])))).flatten() {
+            // a value word after a whole name (…度, …率): the row's cells
+            // ran together
+            flags.push(Flag::new(path, STAGE, format!("'{text}' ends with the value word '{v}': cells run together")));
+        }
+    }
+    r.flags.extend(flags);
 }
 
 /// A 三级 name (three glyphs or more) read identically in two rows of a

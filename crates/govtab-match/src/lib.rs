@@ -23,6 +23,7 @@
 mod categories;
 pub mod confusables;
 pub mod level3;
+pub mod lexicon;
 pub mod values;
 mod text;
 

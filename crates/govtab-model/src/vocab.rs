@@ -115,6 +115,11 @@ pub struct Vocabulary {
     /// The points a self-evaluation form is scored out of (its 总分 分值).
     #[serde(default = "default_full_marks")]
     pub full_marks: f64,
+    /// Glyphs Chinese uses alone as words (的, 和, 率, 性 …): a glyph that
+    /// forms no word with its neighbours and is not one of these is a likely
+    /// misread (see `govtab_match::lexicon`).
+    #[serde(default)]
+    pub standalone_glyphs: String,
 }
 
 fn default_full_marks() -> f64 {

@@ -1,0 +1,185 @@
+//! Word fluency of OCR'd Chinese text: glyphs that form no word.
+//!
+//! A misread glyph rarely makes a word with the glyphs beside it: 入员完备性
+//! (人员), 杂购质量达标率 (采购), 正面宣传活动次效 (次数). Each run of
+//! ideographs is segmented against a general word list (`pipelines/lexicon.txt`,
+//! jieba's dictionary plus `pipelines/lexicon-domain.txt`) by the most
+//! probable split (unigram word model, Viterbi); a glyph left as a one-glyph
+//! word that Chinese does not use alone (not in the vocabulary's
+//! `standalone_glyphs`: 的, 和, 率, 性 …) is a *misfit*. A cell with a misfit
+//! is flagged for review; nothing is changed, because the list says that a
+//! glyph is wrong, not which glyph is right.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+/// The compiled-in word list (`word<TAB>frequency` lines).
+pub const DEFAULT_LEXICON: &str = include_str!("../../../pipelines/lexicon.txt");
+
+/// Longest word looked up.
+const MAX_WORD: usize = 6;
+
+/// FNV-1a: the table is keyed by a 64-bit hash of each word's UTF-8 bytes,
+/// so the 350,000 words cost no string allocations.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = BuildHasherDefault<Fnv>;
+
+fn key(word: &str) -> u64 {
+    let mut h = FnvBuild::default().build_hasher();
+    h.write(word.as_bytes());
+    h.finish()
+}
+
+/// A word list with the cost (−log probability) of each word.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    cost: HashMap<u64, f32, FnvBuild>,
+    /// Cost of a glyph the list does not know at all.
+    unknown: f32,
+}
+
+impl Lexicon {
+    /// Parse `word<TAB>frequency` lines; `#` lines and bad lines are skipped.
+    pub fn parse(text: &str) -> Self {
+        let mut freq: HashMap<u64, f64, FnvBuild> = HashMap::default();
+        let mut total = 0.0;
+        for line in text.lines() {
+            if line.starts_with('#') {
+                continue;
+            }
+            let Some((w, f)) = line.split_once('\t') else { continue };
+            let Ok(f) = f.trim().parse::<f64>() else { continue };
+            if w.is_empty() || f <= 0.0 {
+                continue;
+            }
+            *freq.entry(key(w)).or_default() += f;
+            total += f;
+        }
+        let lt = (total.max(1.0)).ln();
+        let cost = freq.into_iter().map(|(k, f)| (k, (lt - f.ln()) as f32)).collect();
+        Lexicon { cost, unknown: (lt + 2.0) as f32 }
+    }
+
+    pub fn builtin() -> &'static Lexicon {
+        static LEX: OnceLock<Lexicon> = OnceLock::new();
+        LEX.get_or_init(|| Lexicon::parse(DEFAULT_LEXICON))
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.cost.contains_key(&key(word))
+    }
+
+    /// The most probable split of one run of ideographs into words.
+    pub fn segment<'a>(&self, run: &'a str) -> Vec<&'a str> {
+        let bounds: Vec<usize> = run.char_indices().map(|(i, _)| i).chain([run.len()]).collect();
+        let n = bounds.len() - 1;
+        let mut best = vec![f32::INFINITY; n + 1];
+        let mut back = vec![0usize; n + 1];
+        best[0] = 0.0;
+        for i in 1..=n {
+            for j in i.saturating_sub(MAX_WORD)..i {
+                let w = &run[bounds[j]..bounds[i]];
+                let c = match self.cost.get(&key(w)) {
+                    Some(c) => *c,
+                    None if i - j == 1 => self.unknown,
+                    None => continue,
+                };
+                if best[j] + c < best[i] {
+                    best[i] = best[j] + c;
+                    back[i] = j;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut i = n;
+        while i > 0 {
+            let j = back[i];
+            out.push(&run[bounds[j]..bounds[i]]);
+            i = j;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The glyphs of `text` that, in the most probable split of their run of
+    /// ideographs, stand alone as words although Chinese does not use them
+    /// alone (`standalone` lists those it does). Runs are split at anything
+    /// that is not an ideograph.
+    pub fn misfits(&self, text: &str, standalone: &str) -> Vec<char> {
+        let mut out = Vec::new();
+        for run in text.split(|c: char| !crate::is_cjk(c)).filter(|r| !r.is_empty()) {
+            for w in self.segment(run) {
+                let mut cs = w.chars();
+                if let (Some(c), None) = (cs.next(), cs.next()) {
+                    if !standalone.contains(c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STANDALONE: &str = "的和及与率数性度";
+
+    fn lex() -> Lexicon {
+        Lexicon::parse("人员\t19810\n人\t50000\n入\t3000\n员\t100\n完备\t300\n性\t9000\n采购\t1843\n质量\t5000\n达标率\t20\n杂\t500\n购\t200\n")
+    }
+
+    #[test]
+    fn a_sound_name_has_no_misfit() {
+        let l = lex();
+        assert_eq!(l.segment("人员完备性"), vec!["人员", "完备", "性"]);
+        assert!(l.misfits("人员完备性", STANDALONE).is_empty());
+        assert!(l.misfits("采购质量达标率", STANDALONE).is_empty());
+    }
+
+    #[test]
+    fn a_misread_glyph_stands_alone() {
+        let l = lex();
+        assert_eq!(l.misfits("入员完备性", STANDALONE), vec!['入', '员']);
+        assert_eq!(l.misfits("杂购质量达标率", STANDALONE), vec!['杂', '购']);
+    }
+
+    #[test]
+    fn runs_split_at_other_characters() {
+        let l = lex();
+        // "人员" and "完备" each a word; the digits and brackets split runs
+        assert!(l.misfits("人员(3)完备", STANDALONE).is_empty());
+        assert!(l.misfits("", STANDALONE).is_empty());
+    }
+
+    #[test]
+    fn builtin_lexicon_finds_the_seen_misreads() {
+        let l = Lexicon::builtin();
+        let standalone = govtab_model::Vocabulary::builtin().standalone_glyphs;
+        for good in ["人员完备性", "采购质量达标率", "正面宣传活动次数", "专题网络舆情数据共享", "受援地区满意度"] {
+            assert!(l.misfits(good, &standalone).is_empty(), "{good}: {:?}", l.segment(good));
+        }
+        for bad in ["入员完备性", "杂购质量达标率", "正面宣传活动次效", "专题网络与情数据共享", "受授地区满意度"] {
+            assert!(!l.misfits(bad, &standalone).is_empty(), "{bad}: {:?}", l.segment(bad));
+        }
+    }
+}
