@@ -57,23 +57,25 @@ pub struct Lexicon {
 
 impl Lexicon {
     /// Parse `word<TAB>frequency` lines; `#` lines and bad lines are skipped.
+    /// (Two passes, the total first: the table is built once per process, so
+    /// it is built straight into its final map.)
     pub fn parse(text: &str) -> Self {
-        let mut freq: HashMap<u64, f64, FnvBuild> = HashMap::default();
-        let mut total = 0.0;
-        for line in text.lines() {
-            if line.starts_with('#') {
-                continue;
-            }
-            let Some((w, f)) = line.split_once('\t') else { continue };
-            let Ok(f) = f.trim().parse::<f64>() else { continue };
-            if w.is_empty() || f <= 0.0 {
-                continue;
-            }
-            *freq.entry(key(w)).or_default() += f;
-            total += f;
+        let entries = || {
+            text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| {
+                let (w, f) = l.split_once('\t')?;
+                let f: u32 = f.trim().parse().ok()?;
+                (!w.is_empty() && f > 0).then_some((w, f))
+            })
+        };
+        let total: f64 = entries().map(|(_, f)| f as f64).sum();
+        let lt = total.max(1.0).ln();
+        let mut cost: HashMap<u64, f32, FnvBuild> = HashMap::with_capacity_and_hasher(text.len() / 12, FnvBuild::default());
+        for (w, f) in entries() {
+            let c = cost.entry(key(w)).or_insert(f32::INFINITY);
+            // a word listed twice: its frequencies add up
+            let sum = if c.is_finite() { (lt - *c as f64).exp() + f as f64 } else { f as f64 };
+            *c = (lt - sum.ln()) as f32;
         }
-        let lt = (total.max(1.0)).ln();
-        let cost = freq.into_iter().map(|(k, f)| (k, (lt - f.ln()) as f32)).collect();
         Lexicon { cost, unknown: (lt + 2.0) as f32 }
     }
 
