@@ -366,7 +366,11 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     Some(u) => {
                         let shares = unit.chars().any(|c| u.contains(c));
                         why.push(format!("unit '{unit}' read as '{u}'{}", if sibling.is_some() { " (the row's other value)" } else { " (nearest unit)" }));
-                        if sibling.is_none() || !shares {
+                        if unit.starts_with(|c: char| c.is_ascii_digit()) {
+                            // "1 0%": the "unit" is the number's own digits
+                            // split off by a gap, where OCR may have lost one
+                            doubt.push(format!("digits split by a gap before '{unit}': a digit may be lost"));
+                        } else if sibling.is_none() || !shares {
                             doubt.push(format!("unit '{unit}' unreadable; '{u}' assumed"));
                         }
                         suffix = if paren || u.chars().count() > 1 { format!("({u})") } else { u };
