@@ -620,7 +620,10 @@ fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
     let mut flags = Vec::new();
     for (path, text) in cells {
         let odd = lex.misfits(text, &vocab.standalone_glyphs);
-        if !odd.is_empty() {
+        if path == "project" && text.starts_with("年度") {
+            // 年度 follows a year (2022年度, 本年度): the year was lost
+            flags.push(Flag::new(path, STAGE, format!("'{text}' starts with 年度: the year before it may be lost")));
+        } else if !odd.is_empty() {
             let glyphs: String = odd.iter().collect();
             flags.push(Flag::new(path, STAGE, format!("{MISFIT}: '{glyphs}' in '{text}' form no word with the glyphs beside them")));
         } else if let Some(c) = text.chars().find(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '|' | '~' | '^' | '\\')) {

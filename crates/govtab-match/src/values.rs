@@ -32,9 +32,11 @@ pub fn shape(s: &str) -> Option<Shape> {
 }
 
 /// The unit inside `(…)` or bare after the number.
-fn unit_of(suffix: &str) -> &str {
+/// The unit of a value's suffix, brackets and spaces dropped ("(次 /月)" →
+/// "次/月": OCR puts gaps inside units).
+fn unit_of(suffix: &str) -> String {
     let s = suffix.trim();
-    s.strip_prefix(['(', '（']).map(|x| x.trim_end_matches([')', '）'])).unwrap_or(s)
+    s.strip_prefix(['(', '（']).map(|x| x.trim_end_matches([')', '）'])).unwrap_or(s).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn is_unit(v: &Vocabulary, u: &str) -> bool {
@@ -350,7 +352,12 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             // unit
             let mut suffix = sh.suffix.clone();
             let unit = unit_of(&sh.suffix);
+            let unit = unit.as_str();
             let paren = sh.suffix.starts_with(['(', '（']);
+            if unit.chars().count() > 1 && is_unit(v, unit) && sh.suffix.trim().chars().any(char::is_whitespace) {
+                why.push(format!("gap inside the unit '{}' dropped", sh.suffix.trim()));
+                suffix = if paren { format!("({unit})") } else { unit.to_string() };
+            }
             if !is_unit(v, unit) && unit.chars().count() <= 4 && !unit.chars().any(|c| crate::is_cjk(c) && !v.units.iter().any(|u| u.contains(c))) || (paren && !is_unit(v, unit)) {
                 let sibling = other.as_deref().and_then(shape).map(|s| unit_of(&s.suffix).to_string()).filter(|u| !u.is_empty() && is_unit(v, u));
                 let nearest = {
