@@ -51,6 +51,8 @@ const MISFIT: &str = "a likely misread glyph";
 pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
     let mut records: Vec<Record> = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
     vouch_repeated_names(&mut records);
+    let ocr: Vec<bool> = set.forms.iter().map(|f| f.ocr).collect();
+    flag_unread_attributes(&mut records, &ocr);
     RecordSet { doc: set.doc.clone(), path: set.path.clone(), records, problems: set.problems.clone() }
 }
 
@@ -636,6 +638,37 @@ fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
         }
     }
     r.flags.extend(flags);
+}
+
+/// An attribute the document's other forms of the same kind print, missing
+/// from a scanned form: OCR lost its label or its value. The cell is
+/// flagged (nothing to read back).
+fn flag_unread_attributes(records: &mut [Record], ocr: &[bool]) {
+    let mut flags: Vec<(usize, String)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if !ocr.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let others: Vec<&Record> = records.iter().enumerate().filter(|(j, o)| *j != i && o.kind == r.kind).map(|(_, o)| o).collect();
+        if others.len() < 2 {
+            continue;
+        }
+        let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+        for o in &others {
+            for k in o.attributes.keys() {
+                *keys.entry(k.as_str()).or_default() += 1;
+            }
+        }
+        for (k, n) in keys {
+            if 2 * n > others.len() && !r.attributes.contains_key(k) {
+                flags.push((i, k.to_string()));
+            }
+        }
+    }
+    for (i, k) in flags {
+        let n = records.iter().filter(|o| o.kind == records[i].kind && o.attributes.contains_key(&k)).count();
+        records[i].flags.push(Flag::new(format!("attributes.{k}"), STAGE, format!("not read: {n} other forms of the document print {k}")));
+    }
 }
 
 /// A 三级 name (three glyphs or more) read identically in two rows of a
