@@ -260,7 +260,8 @@ impl TableParser {
                 middle = seq[..end].to_vec();
             }
         }
-        let junk_inside = middle.iter().any(|t| t.kind == Kind::Junk);
+        let junk: Vec<String> = middle.iter().filter(|t| t.kind == Kind::Junk).map(|t| t.text.clone()).collect();
+        let junk_inside = !junk.is_empty();
         middle.retain(|t| t.kind != Kind::Junk);
 
         // a row with nothing but one piece of text: a wrapped or page-broken
@@ -443,7 +444,19 @@ impl TableParser {
             ind.weight = None;
         }
         if junk_inside {
-            self.flags.push(Flag::new(format!("indicators[{idx}]"), STAGE, "noise glyphs inside the row"));
+            // every cell of the row found besides the noise: the noise was
+            // specks between cells, dropped (logged); cells missing: one of
+            // them may be what the noise stands for
+            let complete = ind.level3.is_some() && ind.target.is_some() && (self.kind != FormKind::SelfEvaluation || (ind.actual.is_some() && ind.weight.is_some() && ind.score.is_some()));
+            if complete {
+                self.repairs.push(Repair::new(format!("indicators[{idx}]"), STAGE, junk.join(" | "), "", "noise glyphs between the row's cells dropped (every cell of the row read besides them)"));
+            } else {
+                // the noise stands where a cell was lost: those cells
+                let lost = [("level3", ind.level3.is_none()), ("target", ind.target.is_none()), ("actual", ind.actual.is_none() && self.kind == FormKind::SelfEvaluation), ("weight", ind.weight.is_none() && self.kind == FormKind::SelfEvaluation), ("score", ind.score.is_none() && self.kind == FormKind::SelfEvaluation)];
+                for (field, _) in lost.iter().filter(|(_, l)| *l) {
+                    self.flags.push(Flag::new(self.path(idx, field), STAGE, format!("noise glyphs inside the row ('{}') where this cell is lost", junk.join(" "))));
+                }
+            }
         }
         if ind.level3.is_none() {
             self.flags.push(Flag::new(self.path(idx, "level3"), STAGE, "row has no 三级 name"));
