@@ -307,6 +307,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         flag_misfits(&mut record, vocab);
     }
     if f.ocr {
+        flag_unexplained_deductions(&mut record);
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
         // rows whose 二级 cell prints a legible category name
@@ -374,6 +375,36 @@ fn drop_noise_cells(r: &mut Record, vocab: &Vocabulary) {
 /// "HAE HS PED目", "Rd 性".
 fn latin_noise(t: &str) -> bool {
     t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().any(govtab_match::is_cjk)
+}
+
+/// Two numbers one digit apart: same length and one digit differs, or one
+/// digit more in `b` (a digit OCR lost from `a`).
+fn one_digit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() == b.len() {
+        return a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1;
+    }
+    b.len() == a.len() + 1 && (0..b.len()).any(|k| b[..k] == a[..k] && b[k + 1..] == a[k..])
+}
+
+/// A scan's row that lost points with no 偏差原因 given, its 得分 one digit
+/// from its full 分值 (3 for 5, 13 for 15, 1 for 10): the forms explain a
+/// deduction in the deviation column, so the score is more likely a misread
+/// digit than a deduction. Flagged, not changed (which digit is right is
+/// not known).
+fn flag_unexplained_deductions(r: &mut Record) {
+    if r.kind != "self_evaluation" {
+        return;
+    }
+    let mut flags = Vec::new();
+    for (i, ind) in r.indicators.iter().enumerate() {
+        let (Some(w), Some(s)) = (ind.weight, ind.score) else { continue };
+        let explained = ind.deviation.as_deref().is_some_and(|d| d.trim().chars().count() >= 2);
+        if s < w && !explained && one_digit_apart(&fmt_num(s), &fmt_num(w)) {
+            flags.push(Flag::new(format!("indicators[{i}].score"), STAGE, format!("得分 {} one digit from its full 分值 {} with no deviation reason given: a misread digit?", fmt_num(s), fmt_num(w))));
+        }
+    }
+    r.flags.extend(flags);
 }
 
 /// A self-evaluation row scored in full whose 年度指标值 or 实际完成值 OCR
@@ -620,6 +651,21 @@ fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
         }
     }
     let mut flags = Vec::new();
+    for (i, ind) in r.indicators.iter().enumerate() {
+        // a row of nothing but category names: the labels of a merged cell
+        // read as a row of their own, not a row of the table
+        if ind.level3.is_none() && ind.target.is_none() && ind.actual.is_none() && ind.weight.is_none() && ind.score.is_none() {
+            for c in ["level1", "level2"] {
+                flags.push(Flag::new(format!("indicators[{i}].{c}"), STAGE, "a row with nothing but category names: may not be a row of the table"));
+            }
+        }
+        // a deviation of one glyph, or opening on a speck: OCR noise
+        if let Some(d) = ind.deviation.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            if d.chars().filter(|c| govtab_match::is_cjk(*c)).count() <= 1 || d.starts_with(['.', ',', '，', '、', '·', ':', ';']) {
+                flags.push(Flag::new(format!("indicators[{i}].deviation"), STAGE, format!("deviation '{d}' looks like OCR noise")));
+            }
+        }
+    }
     for (path, text) in cells {
         let odd = lex.misfits(text, &vocab.standalone_glyphs);
         if path == "project" && text.starts_with("年度") {
@@ -668,6 +714,13 @@ fn flag_unread_attributes(records: &mut [Record], ocr: &[bool]) {
     for (i, k) in flags {
         let n = records.iter().filter(|o| o.kind == records[i].kind && o.attributes.contains_key(&k)).count();
         records[i].flags.push(Flag::new(format!("attributes.{k}"), STAGE, format!("not read: {n} other forms of the document print {k}")));
+    }
+    // the 评分等级 likewise
+    let graded = records.iter().filter(|r| r.grade.is_some()).count();
+    for (i, r) in records.iter_mut().enumerate() {
+        if ocr.get(i).copied().unwrap_or(false) && r.kind == "self_evaluation" && r.grade.is_none() && graded >= 2 && !r.flags.iter().any(|f| f.field == "grade") {
+            r.flags.push(Flag::new("grade", STAGE, format!("not read: {graded} other forms of the document print 评分等级")));
+        }
     }
 }
 
