@@ -502,12 +502,9 @@ fn fund(d: &FundDraft, i: usize, repairs: &mut Vec<Repair>, flags: &mut Vec<Flag
 /// every text cell of the form is flagged for review.
 pub const FORM_DAMAGE_THRESHOLD: f64 = 0.65;
 
-/// OCR noise (`FormDraft::ocr_noise`, Latin letters per OCR'd character)
-/// from which a document's text layer is taken as badly damaged throughout,
-/// and the share of doubtful rows that then suffices (none: every form).
-/// Measured on our scans: lightly damaged documents 0.020–0.032, heavily
-/// damaged 0.055–0.108.
-pub const NOISY_OCR: f64 = 0.045;
+pub use govtab_model::NOISY_OCR;
+/// The share of doubtful rows that suffices on a noisy text layer
+/// ([`NOISY_OCR`]): none, every form.
 pub const NOISY_THRESHOLD: f64 = 0.0;
 
 /// An OCR'd form most of whose rows are doubtful is flagged as a whole (`*`):

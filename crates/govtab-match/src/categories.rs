@@ -161,6 +161,16 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
                 }
             }
         }
+        // on a noisy scan (labels lost often), a label sits at the centre of
+        // its merged cell: rows filled down further below it than its block
+        // reaches above it may belong to a block whose label OCR lost
+        if form.ocr && form.ocr_noise >= govtab_model::NOISY_OCR && rows[i].l2.is_none() && !ind.garbled_category && how[i] == "merged cell, filled down" {
+            let p = (0..i).rev().find(|&p| rows[p].l2.is_some()).unwrap_or(0);
+            let s = (0..=p).rev().take_while(|&q| l2[q] == l2[i]).last().unwrap_or(p);
+            if i - p > p - s + 1 && !form.flags.iter().any(|f| f.field == format!("indicators[{i}].level2")) {
+                form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, format!("filled down {} rows below its label (which sits {} below its block's first row): another block's label may be lost", i - p, p - s)));
+            }
+        }
         ind.level1 = l1[i].clone();
         ind.level2 = l2[i].clone();
     }
