@@ -288,11 +288,26 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if record.year.is_none() {
         record.flags.push(Flag::new("year", STAGE, "no year printed on the form (or not read)"));
     }
+    // a row's 年初预算数 and 全年预算数 a hundredfold apart or more: digits
+    // lost or doubled (a budget adjusted within the year moves less)
+    if f.ocr {
+        for (i, fd) in record.funds.iter().enumerate() {
+            if let (Some(a), Some(b)) = (fd.initial_budget, fd.annual_budget) {
+                if a > 0.0 && b > 0.0 && (a / b >= 100.0 || b / a >= 100.0) {
+                    for c in ["initial_budget", "annual_budget"] {
+                        record.flags.push(Flag::new(format!("funds[{i}].{c}"), STAGE, format!("年初预算数 {} and 全年预算数 {} a hundredfold apart: digits lost or added", fmt_num(a), fmt_num(b))));
+                    }
+                }
+            }
+        }
+    }
     // 执行率 is printed as a percentage with two decimals, capped at 100
     for (i, fd) in record.funds.iter().enumerate() {
         if let Some(rate) = fd.execution_rate {
             if rate > 100.0 + 1e-9 {
                 record.flags.push(Flag::new(format!("funds[{i}].execution_rate"), STAGE, format!("执行率 {}% over 100%: a misread or a neighbouring cell", fmt_num(rate))));
+            } else if fmt_num(rate).split_once('.').is_some_and(|(_, d)| d.len() > 2) {
+                record.flags.push(Flag::new(format!("funds[{i}].execution_rate"), STAGE, format!("执行率 {}% has more decimals than a printed rate: misread", fmt_num(rate))));
             }
         }
     }
@@ -402,6 +417,13 @@ fn flag_unexplained_deductions(r: &mut Record) {
         let explained = ind.deviation.as_deref().is_some_and(|d| d.trim().chars().count() >= 2);
         if s < w && !explained && one_digit_apart(&fmt_num(s), &fmt_num(w)) {
             flags.push(Flag::new(format!("indicators[{i}].score"), STAGE, format!("得分 {} one digit from its full 分值 {} with no deviation reason given: a misread digit?", fmt_num(s), fmt_num(w))));
+        }
+        // a row worth no points is not printed: its 分值 was misread, and
+        // its 得分 cannot be checked against it
+        if w == 0.0 && s > 0.0 {
+            for c in ["weight", "score"] {
+                flags.push(Flag::new(format!("indicators[{i}].{c}"), STAGE, format!("分值 0 beside 得分 {}: a misread 分值", fmt_num(s))));
+            }
         }
     }
     r.flags.extend(flags);
@@ -582,8 +604,10 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             if !every_row && !doubtful_rows[i] {
                 continue;
             }
-            // a 三级 name is read against the word list (`flag_misfits`)
-            if !ind.level3.as_deref().is_some_and(|n| n.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2) {
+            // a 三级 name is read against the word list (`flag_misfits`);
+            // a sentence-long one (16 ideographs or more) holds too many
+            // glyphs for one misread to show, and stays in doubt
+            if !ind.level3.as_deref().is_some_and(|n| (2..16).contains(&n.chars().filter(|c| govtab_match::is_cjk(*c)).count())) {
                 paths.push(format!("indicators[{i}].level3"));
             }
             // a value of a well-formed shape vouches for itself (its own
@@ -703,7 +727,7 @@ fn flag_unread_attributes(records: &mut [Record], ocr: &[bool]) {
             }
         }
         for (k, n) in keys {
-            if 2 * n > others.len() && !r.attributes.contains_key(k) {
+            if 2 * n >= others.len() && !r.attributes.contains_key(k) {
                 flags.push((i, k.to_string()));
             }
         }
@@ -714,8 +738,10 @@ fn flag_unread_attributes(records: &mut [Record], ocr: &[bool]) {
     }
     // the 评分等级 likewise
     let graded = records.iter().filter(|r| r.grade.is_some()).count();
+    let rated = records.iter().filter(|r| r.kind == "self_evaluation").count();
     for (i, r) in records.iter_mut().enumerate() {
-        if ocr.get(i).copied().unwrap_or(false) && r.kind == "self_evaluation" && r.grade.is_none() && graded >= 2 && !r.flags.iter().any(|f| f.field == "grade") {
+        // at least half of the other self-evaluation forms
+        if ocr.get(i).copied().unwrap_or(false) && r.kind == "self_evaluation" && r.grade.is_none() && graded >= 1 && 2 * graded >= rated - 1 && !r.flags.iter().any(|f| f.field == "grade") {
             r.flags.push(Flag::new("grade", STAGE, format!("not read: {graded} other forms of the document print 评分等级")));
         }
     }
