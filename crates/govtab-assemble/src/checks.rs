@@ -268,7 +268,7 @@ fn fund_cells(r: &Record) -> Vec<String> {
     p
 }
 
-fn fund_failures(r: &Record, l: &Layout) -> Vec<(Vec<String>, String)> {
+pub fn fund_failures(r: &Record, l: &Layout) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     for (i, f) in r.funds.iter().enumerate() {
         if let (Some(rate), Some(exec), Some(budget)) = (f.execution_rate, f.executed, f.annual_budget) {

@@ -317,6 +317,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);
     if f.ocr {
         checks::total_weight_is_full_marks(&mut record, vocab.full_marks);
+        confirm_fund_rows_by_place(&mut record, &layout);
     }
     if f.ocr || set.source == govtab_model::SourceKind::TextDump {
         flag_misfits(&mut record, vocab);
@@ -390,6 +391,18 @@ fn drop_noise_cells(r: &mut Record, vocab: &Vocabulary) {
 /// "HAE HS PED目", "Rd 性".
 fn latin_noise(t: &str) -> bool {
     t.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2 && t.chars().any(govtab_match::is_cjk)
+}
+
+/// Funds rows whose garbled label was named by its place in the block's
+/// fixed order (realign flags them): when the block holds exactly the rows
+/// the form prints, in order, and its sums hold, the place is confirmed —
+/// the flag goes, the repair stays in the log.
+fn confirm_fund_rows_by_place(r: &mut Record, layout: &checks::Layout) {
+    let in_order = r.funds.len() == layout.rows.len() && r.funds.iter().zip(&layout.rows).all(|(f, t)| f.item == t.item);
+    if !in_order || !checks::fund_failures(r, layout).is_empty() {
+        return;
+    }
+    r.flags.retain(|f| !(f.field.starts_with("funds[") && f.field.ends_with("].item") && f.reason.contains("unreadable; taken as")));
 }
 
 /// Two numbers one digit apart: same length and one digit differs, or one

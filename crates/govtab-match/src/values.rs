@@ -291,6 +291,7 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             let path = format!("indicators[{i}].{field}");
             let mut prefix = sh.prefix.clone();
             let mut sh = sh;
+            let mut ge_sure = false;
             // ≥ read as "2": "2 500.00(人次)", or a percent over 100 ("295%")
             let other_number = other.as_deref().and_then(shape).map(|o| o.number);
             let twin = |n: &str| other_number.as_deref().map(|o| o == n).unwrap_or(false);
@@ -316,6 +317,10 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     if let Some(s2) = rest.and_then(shape) {
                         sh = s2;
                         prefix = "2".into();
+                        // a gap after the '2' on a form that prints ≥, or a
+                        // percent over 100 without it, is the ≥ for sure on
+                        // a clean text layer; a noisy one keeps the doubt
+                        ge_sure = ((spaced && glyph_ge > 0) || over) && form.ocr_noise < govtab_model::NOISY_OCR;
                     }
                 }
             }
@@ -332,7 +337,9 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             // comparator
             if prefix == "2" {
                 why.push("'2' before the number is a misread ≥".into());
-                doubt.push("'2' read as ≥".into());
+                if !ge_sure {
+                    doubt.push("'2' read as ≥".into());
+                }
                 prefix = "≥".into();
             } else if let Some(c) = comparator_for(v, &prefix) {
                 why.push(format!("'{prefix}' is a misread {c}"));
