@@ -331,8 +331,27 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         let printed_l2: Vec<bool> = (0..record.indicators.len()).map(|i| legible.contains(format!("indicators[{i}].level2").as_str())).collect();
         flag_damaged_form(&mut record, f.ocr_noise, vocab, &printed_l2);
     }
+    flag_derived_from_doubt(&mut record);
     dedup_flags(&mut record.flags);
     record
+}
+
+/// Funds cells the arithmetic gave back from the column's other cells
+/// (年度资金总额 = Σ parts, a part = the total less the others): a doubtful
+/// cell among those makes the computed one doubtful too.
+fn flag_derived_from_doubt(r: &mut Record) {
+    let mut more = Vec::new();
+    for rep in r.repairs.iter().filter(|x| x.stage == STAGE && x.field.starts_with("funds[") && x.reason.contains("年度资金总额")) {
+        let Some((_, col)) = rep.field.split_once("].") else { continue };
+        let suffix = format!("].{col}");
+        let source = r.flags.iter().find(|f| f.field.starts_with("funds[") && f.field.ends_with(&suffix) && f.field != rep.field);
+        if let Some(src) = source {
+            if !r.flags.iter().any(|f| f.field == rep.field) {
+                more.push(Flag::new(rep.field.clone(), STAGE, format!("computed from {}, itself in doubt", src.field)));
+            }
+        }
+    }
+    r.flags.extend(more);
 }
 
 /// Indicator cells of a scan that hold OCR noise, not a reading: a 三级
@@ -426,6 +445,10 @@ fn flag_unexplained_deductions(r: &mut Record) {
     }
     let mut flags = Vec::new();
     for (i, ind) in r.indicators.iter().enumerate() {
+        // a score whose 分值 OCR lost cannot be checked against it
+        if let (None, Some(s)) = (ind.weight, ind.score) {
+            flags.push(Flag::new(format!("indicators[{i}].score"), STAGE, format!("得分 {} beside a 分值 not read: unchecked", fmt_num(s))));
+        }
         let (Some(w), Some(s)) = (ind.weight, ind.score) else { continue };
         let explained = ind.deviation.as_deref().is_some_and(|d| d.trim().chars().count() >= 2);
         if s < w && !explained && one_digit_apart(&fmt_num(s), &fmt_num(w)) {
@@ -592,9 +615,12 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             r.flags.push(Flag::new("indicators", STAGE, format!("分值 of the rows read sum to {} of {}: a row may be missing from the table", fmt_num(read), fmt_num(total))));
         }
     }
+    // a row showed damage: a flag on it, other than the doubts match
+    // infers on its category cells from the rest of the table (a 一级
+    // following its 二级, a name filed under the wrong kind of category)
     let row_doubtful = |i: usize| {
         let row = format!("indicators[{i}]");
-        r.flags.iter().any(|f| f.field == row || f.field.starts_with(&format!("{row}.")))
+        r.flags.iter().any(|f| (f.field == row || f.field.starts_with(&format!("{row}."))) && !(f.stage == "match" && (f.field.ends_with(".level1") || f.reason.contains("satisfaction"))))
     };
     let doubtful_rows: Vec<bool> = (0..n).map(row_doubtful).collect();
     let doubtful = doubtful_rows.iter().filter(|d| **d).count();

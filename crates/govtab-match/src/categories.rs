@@ -174,6 +174,43 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
         ind.level1 = l1[i].clone();
         ind.level2 = l2[i].clone();
     }
+    // a satisfaction measure (…满意度, …满意率, …好评率) sits under a satisfaction
+    // category (满意度指标, 服务对象满意度指标, 满意度) and nothing else does:
+    // on a scan, a row whose name and categories disagree has its category
+    // cells in doubt (a block boundary misplaced)
+    if form.ocr {
+        let mut more = Vec::new();
+        for (i, ind) in form.indicators.iter().enumerate() {
+            let Some(name) = ind.level3.as_deref() else { continue };
+            let named = name.contains("满意") || name.contains("好评");
+            let filed = [&l1[i], &l2[i]].iter().any(|c| c.as_deref().is_some_and(|c| c.contains("满意")));
+            if named != filed && (l1[i].is_some() || l2[i].is_some()) {
+                for c in ["level1", "level2"] {
+                    let path = format!("indicators[{i}].{c}");
+                    if !form.flags.iter().any(|f| f.field == path) {
+                        more.push(Flag::new(path, STAGE, if named { "a satisfaction measure outside a satisfaction category" } else { "a satisfaction category over a row that measures no satisfaction" }));
+                    }
+                }
+            }
+        }
+        form.flags.extend(more);
+    }
+    // a 一级 not printed on its row follows from the row's 二级: a doubtful
+    // 二级 at the edge of its 一级 block (a neighbour row under another 一级)
+    // makes it doubtful too (on a scan, where 二级 names are decoded)
+    if form.ocr {
+        let mut more = Vec::new();
+        for i in 0..n {
+            let l2_path = format!("indicators[{i}].level2");
+            let l1_path = format!("indicators[{i}].level1");
+            let parent_of_l2 = l1[i].is_some() && l1[i].as_deref() == l2[i].as_deref().and_then(|c| vocab.parent_of(c));
+            let edge = (i > 0 && l1[i - 1] != l1[i]) || (i + 1 < n && l1[i + 1] != l1[i]);
+            if explicit_l1[i].is_none() && parent_of_l2 && edge && form.flags.iter().any(|f| f.field == l2_path) && !form.flags.iter().any(|f| f.field == l1_path) {
+                more.push(Flag::new(l1_path, STAGE, "一级 follows the row's doubtful 二级"));
+            }
+        }
+        form.flags.extend(more);
+    }
 }
 
 #[cfg(test)]
