@@ -807,6 +807,25 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_part_must_equal_its_total_to_the_cent() {
+        let (r, _) = record(&[("90", "90")], None);
+        let with = |total: f64, parts: &[f64]| {
+            let mut r = r.clone();
+            r.funds[0].executed = Some(total);
+            for (k, p) in parts.iter().enumerate() {
+                let item = ["当年财政拨款", "上年结转资金", "其他资金"][k];
+                r.funds.push(Fund { item: item.into(), executed: Some(*p), ..Default::default() });
+            }
+            fund_failures(&r, &layout()).is_empty()
+        };
+        // one part: the total is that part (37178180.25 ≠ .26)
+        assert!(!with(37178180.25, &[37178180.26, 0.0]));
+        assert!(with(37178180.26, &[37178180.26, 0.0]));
+        // two parts each rounded to the cent may miss the total by one
+        assert!(with(100.01, &[60.0, 40.0]));
+    }
+
+    #[test]
     fn blank_parts_are_zero_when_the_rest_already_sums_to_the_total() {
         let (mut r, raw) = record(&[("90", "90")], None);
         let part = |item: &str, a: Option<f64>| Fund { item: item.into(), initial_budget: Some(0.0), annual_budget: a, ..Default::default() };

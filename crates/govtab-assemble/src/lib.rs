@@ -1052,4 +1052,106 @@ mod tests {
         flag_damaged_form(&mut r, 0.0, &Vocabulary::builtin(), &[]);
         assert!(r.flags.is_empty());
     }
+
+    fn flagged(r: &Record, path: &str) -> Vec<String> {
+        r.flags.iter().filter(|f| f.field == path).map(|f| f.reason.clone()).collect()
+    }
+
+    #[test]
+    fn names_with_glyphs_that_form_no_word_are_flagged_not_changed() {
+        let v = Vocabulary::builtin();
+        let mut r = record(&[Some(45.0), Some(45.0), Some(10.0), Some(10.0)], 0);
+        r.indicators[0].level3 = Some("入员完备性".into());
+        r.indicators[1].level3 = Some("人员完备性".into());
+        r.indicators[2].level3 = Some("预算刚性约束_ 涉密专用防火墙".into());
+        r.indicators[3].level3 = Some("信息共享度全区共享全区共享".into());
+        r.project = Some("年度信息化项目咨询评估".into());
+        r.department = Some("中国共产党上海市委员会宣传部".into());
+        flag_misfits(&mut r, &v);
+        assert!(flagged(&r, "indicators[0].level3").iter().any(|x| x.starts_with(MISFIT) && x.contains('入')));
+        assert_eq!(r.indicators[0].level3.as_deref(), Some("入员完备性"), "flagged, never guessed");
+        assert!(flagged(&r, "indicators[1].level3").is_empty());
+        assert!(flagged(&r, "indicators[2].level3").iter().any(|x| x.starts_with("stray mark '_'")));
+        assert!(flagged(&r, "indicators[3].level3").iter().any(|x| x.contains("value word '全区共享'")));
+        assert!(flagged(&r, "project").iter().any(|x| x.contains("starts with 年度")));
+        assert!(flagged(&r, "department").is_empty());
+        // a name ending in a value-like word that is its own ending stays
+        let mut ok = record(&[Some(10.0)], 0);
+        ok.indicators[0].level3 = Some("评审报告完成及时性".into());
+        flag_misfits(&mut ok, &v);
+        assert!(flagged(&ok, "indicators[0].level3").is_empty(), "{:?}", ok.flags);
+    }
+
+    #[test]
+    fn marks_a_misread_digit_may_have_changed_are_flagged() {
+        let mut r = record(&[Some(5.0), Some(15.0), Some(30.0), Some(0.0), None], 0);
+        r.indicators[0].score = Some(3.0); // 3 for 5, no reason given
+        r.indicators[1].score = Some(13.0);
+        r.indicators[1].deviation = Some("部分工作延期".into()); // explained
+        r.indicators[2].score = Some(28.0); // two digits from 30: a deduction
+        r.indicators[3].score = Some(3.0); // 分值 0
+        r.indicators[4].score = Some(8.0); // 分值 not read
+        flag_unexplained_deductions(&mut r);
+        assert_eq!(flagged(&r, "indicators[0].score").len(), 1);
+        assert!(flagged(&r, "indicators[1].score").is_empty());
+        assert!(flagged(&r, "indicators[2].score").is_empty());
+        assert!(!flagged(&r, "indicators[3].weight").is_empty() && !flagged(&r, "indicators[3].score").is_empty());
+        assert!(flagged(&r, "indicators[4].score")[0].contains("分值 not read"));
+        assert!(one_digit_apart("1", "10") && one_digit_apart("13", "15") && !one_digit_apart("28", "30") && !one_digit_apart("5", "5"));
+    }
+
+    #[test]
+    fn attributes_and_grade_the_other_forms_print_are_flagged_when_missing() {
+        let mut forms: Vec<Record> = (0..3).map(|k| {
+            let mut r = record(&[Some(90.0)], 0);
+            r.form = k + 1;
+            r.kind = "target".into();
+            r.attributes.insert("立项依据".into(), "沪府".into());
+            r.attributes.insert("项目类别".into(), "经常性项目".into());
+            r
+        }).collect();
+        forms[1].attributes.remove("立项依据");
+        forms[2].attributes.remove("立项依据");
+        forms[0].attributes.remove("项目类别");
+        flag_unread_attributes(&mut forms, &[true, true, false]);
+        // 项目类别: both others print it
+        assert!(!flagged(&forms[0], "attributes.项目类别").is_empty());
+        // 立项依据: one of the two others prints it (half): flagged on the scan
+        assert!(!flagged(&forms[1], "attributes.立项依据").is_empty());
+        // not a scan: left alone
+        assert!(flagged(&forms[2], "attributes.立项依据").is_empty());
+
+        let mut evals: Vec<Record> = (0..2).map(|k| { let mut r = record(&[Some(90.0)], 0); r.form = k + 1; r }).collect();
+        evals[0].grade = Some("优".into());
+        flag_unread_attributes(&mut evals, &[true, true]);
+        assert!(!flagged(&evals[1], "grade").is_empty() && flagged(&evals[0], "grade").is_empty());
+    }
+
+    #[test]
+    fn funds_rows_named_by_their_place_are_confirmed_by_the_sums() {
+        let v = Vocabulary::builtin();
+        let fund = |item: &str, b: f64| Fund { item: item.into(), annual_budget: Some(b), ..Default::default() };
+        let mut r = record(&[Some(90.0)], 0);
+        r.kind = "target".into();
+        r.funds = vec![fund("年度资金申请总额", 100.0), fund("当年财政拨款", 60.0), fund("上年结转资金", 0.0), fund("其他资金", 40.0)];
+        let layout = checks::Layout { rows: funds::template(&r, &v), full_marks: 100.0 };
+        assert_eq!(layout.rows.len(), 4, "the target form's funds block");
+        r.flags.push(Flag::new("funds[3].item", "realign", "label 'ee' unreadable; taken as 其他资金"));
+        let mut broken = r.clone();
+        confirm_fund_rows_by_place(&mut r, &layout);
+        assert!(r.flags.is_empty());
+        // the sums fail: the place is not confirmed
+        broken.funds[3].annual_budget = Some(4.0);
+        confirm_fund_rows_by_place(&mut broken, &layout);
+        assert_eq!(broken.flags.len(), 1);
+    }
+
+    #[test]
+    fn a_cell_computed_from_a_doubtful_one_is_doubtful() {
+        let mut r = record(&[Some(90.0)], 0);
+        r.repairs.push(Repair::new("funds[2].initial_budget", STAGE, "", "148500000", "unreadable; 年度资金总额 less the other parts"));
+        r.flags.push(Flag::new("funds[0].initial_budget", STAGE, "年初预算数 and 全年预算数 a hundredfold apart"));
+        flag_derived_from_doubt(&mut r);
+        assert!(flagged(&r, "funds[2].initial_budget")[0].contains("funds[0].initial_budget"));
+    }
 }

@@ -574,6 +574,37 @@ mod tests {
     }
 
     #[test]
+    fn gaps_inside_units_and_numbers() {
+        let v = Vocabulary::builtin();
+        // a gap inside a unit is dropped; digits split by a gap are not a
+        // unit: flagged (10% or 100%?)
+        let mut f = form(&[("≥1.00(次/月)", "4.00(次 /月)"), ("=1 0%", "1 0%")]);
+        f.ocr = true;
+        repair_values(&mut f, &v, (0, 0));
+        assert_eq!(f.indicators[0].actual.as_deref(), Some("4.00(次/月)"));
+        assert!(!f.flags.iter().any(|x| x.field == "indicators[0].actual"));
+        for c in ["target", "actual"] {
+            assert!(f.flags.iter().any(|x| x.field == format!("indicators[1].{c}") && x.reason.contains("digits split by a gap")), "{c}: {:?}", f.flags);
+        }
+    }
+
+    #[test]
+    fn a_sure_ge_read_from_2_is_logged_not_flagged_on_a_clean_layer() {
+        let v = Vocabulary::builtin();
+        let run = |noise: f64| {
+            let mut f = form(&[("295%", "95%"), ("≥90%", "92%")]);
+            f.ocr = true;
+            f.ocr_noise = noise;
+            let conv = comparator_convention(std::slice::from_ref(&f), &v);
+            repair_values(&mut f, &v, conv);
+            assert_eq!(f.indicators[0].target.as_deref(), Some("≥95%"));
+            f.flags.iter().any(|x| x.field == "indicators[0].target")
+        };
+        assert!(!run(0.01), "a percent over 100: the '2' is the ≥");
+        assert!(run(govtab_model::NOISY_OCR + 0.01), "a noisy layer keeps the doubt");
+    }
+
+    #[test]
     fn a_count_whose_unit_ocr_garbled_takes_it_from_its_name() {
         let v = Vocabulary::builtin();
         let mut f = form(&[("≥10(%)", ""), ("≥300(#)", "")]);

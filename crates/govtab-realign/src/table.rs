@@ -727,6 +727,21 @@ mod tests {
     }
 
     #[test]
+    fn noise_between_cells_is_dropped_or_flagged_where_a_cell_is_lost() {
+        let f = parse_ocr(&[
+            // every cell read besides the noise: dropped, logged
+            &["", "", "数量指标", "检测报告数量", "ee", "≥200(份)", "359(份)", "30", "30"],
+            // noise where the result stands: that cell flagged, not the row
+            &["", "", "", "自检次数", "≥1(次)", "Park a", "30", "30"],
+        ]);
+        assert_eq!(f.indicators[0].target.as_deref(), Some("≥200(份)"));
+        assert!(f.repairs.iter().any(|r| r.field == "indicators[0]" && r.reason.contains("noise glyphs between")));
+        assert!(!f.flags.iter().any(|x| x.field.starts_with("indicators[0]")), "{:?}", f.flags);
+        let on1: Vec<&str> = f.flags.iter().filter(|x| x.field.starts_with("indicators[1]") && x.reason.contains("noise glyphs")).map(|x| x.field.as_str()).collect();
+        assert_eq!(on1, ["indicators[1].actual"]);
+    }
+
+    #[test]
     fn junk_weight_is_flagged_not_guessed() {
         let rows = parse(FormKind::SelfEvaluation, &[&["", "", "生态效益指标", "推进援派干部工作", "有效", "有效", "თ", "3"]]);
         assert_eq!(rows[0].weight, None);
