@@ -276,6 +276,20 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             }
         }
     }
+    // every numeric target of the form printed with a comparator (three or
+    // more, none without but those opening on a '2'): a bare "220.00" is
+    // "≥20.00" whose ≥ OCR read as '2' (a lost ≥ leaves "20.00")
+    let every_target_compared = {
+        let (mut with, mut without) = (0, 0);
+        for sh in form.indicators.iter().filter_map(|i| i.target.as_deref()).filter_map(shape) {
+            if !sh.prefix.trim().is_empty() {
+                with += 1;
+            } else if !sh.number.starts_with('2') {
+                without += 1;
+            }
+        }
+        with >= 3 && without == 0
+    };
     for i in 0..n {
         for field in ["target", "actual"] {
             let ind = &form.indicators[i];
@@ -313,7 +327,8 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     (Some(whole), Some(cut)) => whole - cut >= 10f64.ln(),
                     _ => false,
                 };
-                if (spaced && glyph_ge > 0) || over || closer {
+                let by_form = field == "target" && every_target_compared && sh.number.starts_with('2') && sh.number.len() >= 2 && !sh.number[1..].starts_with('.');
+                if (spaced && glyph_ge > 0) || over || closer || by_form {
                     if let Some(s2) = rest.and_then(shape) {
                         sh = s2;
                         prefix = "2".into();
@@ -586,6 +601,22 @@ mod tests {
         for c in ["target", "actual"] {
             assert!(f.flags.iter().any(|x| x.field == format!("indicators[1].{c}") && x.reason.contains("digits split by a gap")), "{c}: {:?}", f.flags);
         }
+    }
+
+    #[test]
+    fn a_leading_2_is_the_ge_on_a_form_whose_every_target_has_a_comparator() {
+        let v = Vocabulary::builtin();
+        let rows = [("≥10(次)", ""), ("≤15(分钟)", ""), ("=365(天)", ""), ("220(家)", "")];
+        let mut f = form(&rows);
+        f.ocr = true;
+        repair_values(&mut f, &v, (3, 0));
+        assert_eq!(f.indicators[3].target.as_deref(), Some("≥20(家)"));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[3].target"), "a guess: flagged");
+        // a form with a bare target elsewhere: the 220 may be 220
+        let mut g = form(&[("≥10(次)", ""), ("≤15(分钟)", ""), ("=365(天)", ""), ("30(个)", ""), ("220(家)", "")]);
+        g.ocr = true;
+        repair_values(&mut g, &v, (3, 0));
+        assert_eq!(g.indicators[4].target.as_deref(), Some("220(家)"));
     }
 
     #[test]
