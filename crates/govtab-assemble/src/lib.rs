@@ -25,9 +25,14 @@
 //! - here: records from drafts; dates and short values cut out of OCR
 //!   noise; budget classes read against their known values; cells of pure
 //!   OCR noise left unread; a qualitative row scored in full given its lost
-//!   target or result; and the doubt a scan as a whole casts on its text
-//!   cells (its OCR noise, its damaged rows, rows missing from Σ 分值),
-//!   which well-formed values and names read twice in a document escape.
+//!   target or result; the doubts OCR'd text earns cell by cell (names
+//!   whose glyphs form no word against `govtab_match::lexicon`, stray marks,
+//!   a score one digit short of its 分值 with no reason given, a 分值 of 0,
+//!   budgets a hundredfold apart, attributes the document's other forms
+//!   print, cells computed from doubtful ones); and the doubt a scan as a
+//!   whole casts on its text cells (its OCR noise, its damaged rows, rows
+//!   missing from Σ 分值), which well-formed values, names the word list
+//!   reads whole and names read twice in a document escape.
 
 mod checks;
 pub mod confidence;

@@ -15,7 +15,9 @@
 //! units and their written style, specks and stray quotes, decimal commas, a
 //! qualitative word one look-alike glyph off) and 三级 names (specks at the
 //! ends, a known ending one glyph off or short of its last glyph, a learned
-//! vocabulary).
+//! vocabulary). [`lexicon`] holds the general word list (jieba's
+//! dictionary) that assemble segments OCR'd names against to find glyphs
+//! that form no word — a misread is flagged there, not guessed.
 //!
 //! The library half ([`Matcher`]) is the fuzzy name matching realign also
 //! uses to recognise labels while it aligns columns.
