@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use govtab_model::{vocab::FundTemplateRow, Flag, Record, Repair};
 
-use crate::STAGE;
+use crate::{parse_number, Parsed, STAGE};
 
 const TOL: f64 = 0.011;
 
@@ -393,6 +393,63 @@ fn restore_dropped_points(r: &mut Record, raw: &RawCells, l: &Layout) {
     }
 }
 
+/// The funds columns in printed order: a number too wide for its column
+/// runs past the rule, and its last digit is read as the first of the next
+/// cell ("37,178,180.2" | "610.00" for "37,178,180.26" | "10.00").
+const FUND_COLUMNS: [&str; 6] = ["initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score"];
+
+/// A digit that crossed the rule between two funds cells of a row, put
+/// back: when the cell before ends on one decimal (money prints two) and
+/// moving the next cell's first digit to it makes the checks that failed
+/// on either cell hold (and breaks none), and no other such move does, it
+/// is repaired (logged on both cells).
+fn restore_slid_digits(r: &mut Record, raw: &RawCells, l: &Layout) {
+    let fails = |r: &Record| -> Vec<(Vec<String>, String)> {
+        let mut f = fund_failures(r, l);
+        f.extend(score_failures(r));
+        f
+    };
+    let before = fails(r);
+    if before.is_empty() {
+        return;
+    }
+    let mut found: Vec<(String, String, f64, f64)> = Vec::new();
+    for i in 0..r.funds.len() {
+        for w in FUND_COLUMNS.windows(2) {
+            let (pa, pb) = (format!("funds[{i}].{}", w[0]), format!("funds[{i}].{}", w[1]));
+            let (Some(ta), Some(tb)) = (raw.get(&pa), raw.get(&pb)) else { continue };
+            let (ta, tb) = (ta.trim(), tb.trim());
+            let Some(c) = tb.chars().next().filter(char::is_ascii_digit) else { continue };
+            // the cell before was cut short: one decimal of the two money
+            // prints; what stays in the cell after starts with a digit
+            let one_decimal = ta.rsplit_once('.').is_some_and(|(_, d)| d.len() == 1 && d.chars().all(|x| x.is_ascii_digit()));
+            if !one_decimal || !tb[1..].starts_with(|x: char| x.is_ascii_digit()) {
+                continue;
+            }
+            if !before.iter().any(|(cells, _)| cells.contains(&pa) || cells.contains(&pb)) {
+                continue;
+            }
+            let (Parsed::Clean(a), Parsed::Clean(b)) = (parse_number(&format!("{ta}{c}")), parse_number(&tb[1..])) else { continue };
+            let mut trial = r.clone();
+            set(&mut trial, &pa, a);
+            set(&mut trial, &pb, b);
+            let after = fails(&trial);
+            let touches = after.iter().any(|(cells, _)| cells.contains(&pa) || cells.contains(&pb));
+            let no_new = after.iter().all(|x| before.iter().any(|y| y.1 == x.1));
+            if !touches && no_new && after.len() < before.len() {
+                found.push((pa, pb, a, b));
+            }
+        }
+    }
+    if let [(pa, pb, a, b)] = found.as_slice() {
+        let why = "a digit that ran across the rule into the next cell put back: the only such move that makes the funds checks hold";
+        r.repairs.push(Repair::new(pa, STAGE, raw.get(pa).cloned().unwrap_or_default(), crate::fmt_num(*a), why));
+        r.repairs.push(Repair::new(pb, STAGE, raw.get(pb).cloned().unwrap_or_default(), crate::fmt_num(*b), why));
+        set(r, pa, *a);
+        set(r, pb, *b);
+    }
+}
+
 /// A part of 年度资金总额 left blank (OCR lost a lone "0") when the parts
 /// read already add up to the total: amounts are never negative, so the
 /// blank is 0 — forced by the arithmetic, logged as a repair.
@@ -643,6 +700,7 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
     if r.kind == "self_evaluation" {
         restore_dropped_points(r, raw, layout);
     }
+    restore_slid_digits(r, raw, layout);
     fill_forced_zero_parts(r, layout);
     solve_funds(r, raw, layout);
     let cells = score_cells(r);
@@ -804,6 +862,29 @@ mod tests {
         assert!(r.repairs.is_empty());
         assert!(r.flags.iter().any(|f| f.field == "indicators[1].weight"));
         assert!(r.flags.iter().any(|f| f.field == "total_weight"));
+    }
+
+    #[test]
+    fn a_digit_that_ran_into_the_next_cell_is_put_back_when_the_sums_say_so() {
+        let (mut r, mut raw) = record(&[("90", "90")], Some(("100", "100")));
+        // "37,178,180.26" too wide for its column: its last digit read as
+        // the first of the 分值 "10.00"
+        r.funds[0].annual_budget = Some(37178180.26);
+        r.funds[0].executed = Some(37178180.2);
+        r.funds[0].weight = Some(610.0);
+        raw.insert("funds[0].executed".into(), "37,178,180.2".into());
+        raw.insert("funds[0].weight".into(), "610.00".into());
+        r.funds.push(Fund { item: "当年财政拨款".into(), annual_budget: Some(37178180.26), executed: Some(37178180.26), ..Default::default() });
+        let mut cut_twice = r.clone();
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!((r.funds[0].executed, r.funds[0].weight), (Some(37178180.26), Some(10.0)));
+        assert_eq!(r.repairs.iter().filter(|x| x.reason.contains("ran across the rule")).count(), 2);
+        assert!(!r.flags.iter().any(|f| f.field.starts_with("funds[0]")), "{:?}", r.flags);
+        // a cell already printing two decimals is not cut short: no move
+        raw.insert("funds[0].executed".into(), "37,178,180.20".into());
+        check(&mut cut_twice, &raw, &pairs(), &layout());
+        assert_eq!(cut_twice.funds[0].weight, Some(610.0));
+        assert!(cut_twice.flags.iter().any(|f| f.field == "funds[0].weight"));
     }
 
     #[test]

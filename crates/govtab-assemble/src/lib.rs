@@ -290,7 +290,8 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             }
         }
     }
-    if record.year.is_none() {
+    // (a digital PDF's text is as printed: no year there is no doubt)
+    if record.year.is_none() && !f.exact_text {
         record.flags.push(Flag::new("year", STAGE, "no year printed on the form (or not read)"));
     }
     // a row's 年初预算数 and 全年预算数 a hundredfold apart or more: digits

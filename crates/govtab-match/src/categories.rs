@@ -144,8 +144,9 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
             form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, "no 二级 name found for this row"));
         }
         // filled down over rows that end where a new 一级 block is printed:
-        // the boundary between the two merged cells is not visible
-        if rows[i].l2.is_none() && !ind.garbled_category && how[i] == "merged cell, filled down" {
+        // the boundary between the two merged cells is not visible (on a
+        // digital PDF it is: the merged cell is read from its drawn rules)
+        if !form.exact_text && rows[i].l2.is_none() && !ind.garbled_category && how[i] == "merged cell, filled down" {
             let next = (i + 1..n).find(|&k| rows[k].l1.is_some() || rows[k].l2.is_some());
             if let Some(k) = next {
                 let next_l1 = explicit_l1[k].clone().or_else(|| l2[k].as_deref().and_then(|c| vocab.parent_of(c)).map(str::to_string));
@@ -405,6 +406,25 @@ mod tests {
         assert!(flags_on(&f, "indicators[3].level1").iter().any(|r| r.contains("measures no satisfaction")));
         // the names are left as read, the categories as decoded
         assert_eq!(names(&f)[1], ("效益指标".into(), "社会效益指标".into()));
+    }
+
+    #[test]
+    fn a_fill_down_into_the_next_level1_block_is_doubted_unless_the_rules_are_drawn() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        // 社会效益指标 labelled on row 0, filled down to row 2, where the
+        // 满意度指标 block starts on row 3: row 2 lies below the centre a
+        // label on row 0 would have
+        let rows = [(Some("效益指标"), Some("社会效益指标"), false), (None, None, false), (None, None, false), (Some("满意度指标"), Some("服务对象满意度指标"), false)];
+        let mut text = form(&rows);
+        resolve_categories(&mut text, &m);
+        assert!(!flags_on(&text, "indicators[2].level2").is_empty());
+        // a digital PDF's merged cell comes from its drawn rules: no doubt
+        let mut pdf = form(&rows);
+        pdf.exact_text = true;
+        resolve_categories(&mut pdf, &m);
+        assert!(flags_on(&pdf, "indicators[2].level2").is_empty());
+        assert_eq!(names(&pdf)[2], ("效益指标".into(), "社会效益指标".into()));
     }
 
     #[test]

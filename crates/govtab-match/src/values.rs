@@ -448,8 +448,9 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
                     suffix = "%".into();
                 }
             }
-            // target and actual of one row measure the same thing
-            if field == "target" {
+            // target and actual of one row measure the same thing (on a
+            // digital PDF, two units are what the form prints: no misread)
+            if field == "target" && !form.exact_text {
                 if let Some(o) = other.as_deref().and_then(shape) {
                     let (a, b) = (unit_of(&suffix).to_string(), unit_of(&o.suffix).to_string());
                     if !a.is_empty() && !b.is_empty() && a != b && is_unit(v, &a) && is_unit(v, &b) && o.prefix.chars().count() <= 2 {

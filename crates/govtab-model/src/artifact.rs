@@ -235,6 +235,11 @@ pub struct FormDraft {
     /// Some page of the form has an OCR text layer.
     #[serde(default)]
     pub ocr: bool,
+    /// The form's text is a digital PDF's own text layer (no OCR, no text
+    /// dump): its glyphs are as printed and its table cells come from the
+    /// drawn rules, so what the form prints is a fact, not a reading.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact_text: bool,
     /// OCR noise of the document's text layer: the share of Latin letters
     /// among its OCR'd characters (a Chinese form prints few; a bad scan's
     /// OCR makes many). 0 without OCR.
@@ -271,6 +276,7 @@ impl FormDraft {
             title: String::new(),
             pages: Vec::new(),
             ocr: false,
+            exact_text: false,
             ocr_noise: 0.0,
             first_line: 0,
             last_line: 0,

@@ -1,7 +1,7 @@
 //! Splitting a document into forms, and the per-form section state machine.
 
 use govtab_match::{is_cjk, normalize, trim_junk, Matcher};
-use govtab_model::{FormDraft, FormKind, Repair};
+use govtab_model::{FormDraft, FormKind, LineLayout, Repair};
 
 use crate::clean::SrcLine;
 use crate::{flat, funds, goals, header, table, STAGE};
@@ -162,6 +162,7 @@ pub fn parse_form(seg: Segment<'_>, index: u32, m: &Matcher) -> FormDraft {
         title: seg.title.clone(),
         pages: Vec::new(),
         ocr: lines.iter().any(|l| l.ocr),
+        exact_text: !lines.is_empty() && lines.iter().all(|l| !l.ocr && l.layout == LineLayout::Positioned),
         first_line: lines.first().map(|l| l.no).unwrap_or(0),
         last_line: lines.last().map(|l| l.no).unwrap_or(0),
         year: find_year(lines),
