@@ -122,8 +122,10 @@ impl GoalParser {
             f.flags.push(Flag::new("goal_actual", STAGE, "goal text rejoined from interleaved column pieces"));
         }
         // an actual column made of fragments of the expected text: the form
-        // printed the same text twice and the column edge cut it up
-        if let (Some(e), Some(a)) = (&expected, &actual) {
+        // printed the same text twice and the column edge cut it up (not
+        // on a digital PDF, whose columns are as printed: a result worded
+        // much like the target is the result)
+        if let (Some(e), Some(a), false) = (&expected, &actual, f.exact_text) {
             let frags: Vec<&str> = self
                 .actual
                 .iter()
@@ -195,6 +197,28 @@ mod interleave_tests {
         let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
         gp.finish(&mut f);
         assert_eq!(f.goal_expected.as_deref(), Some("形成合力,全面落实各项措施,确保物资供应充足。"));
+        assert_eq!(f.goal_actual, f.goal_expected);
+        assert!(f.flags.iter().any(|fl| fl.field == "goal_actual"));
+    }
+
+    #[test]
+    fn a_digital_forms_result_worded_like_its_target_is_kept_as_printed() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let read = |exact_text: bool| {
+            let mut gp = GoalParser::new(FormKind::SelfEvaluation);
+            gp.header(&line(&[("年度总体目标", 0), ("预期目标", 1), ("实际完成情况", 2)]), &m);
+            gp.text(&line(&[("加强与对口地区、友好地区的交流交融，宣传松江，助推发展，展现成果", 1), ("加强与对口地区的交流交融，宣传松江，助推发展", 2)]), &m);
+            let mut f = FormDraft { exact_text, ..FormDraft::new(1, FormKind::SelfEvaluation) };
+            gp.finish(&mut f);
+            f
+        };
+        let f = read(true);
+        assert_eq!(f.goal_actual.as_deref(), Some("加强与对口地区的交流交融，宣传松江，助推发展"));
+        assert!(f.flags.is_empty());
+        // from OCR or a text dump the same column reads as cut-up pieces of
+        // the target: taken to repeat it, flagged
+        let f = read(false);
         assert_eq!(f.goal_actual, f.goal_expected);
         assert!(f.flags.iter().any(|fl| fl.field == "goal_actual"));
     }
