@@ -50,7 +50,7 @@ pub(crate) const STAGE: &str = "assemble";
 /// The reason of the doubt `flag_damaged_form` puts on a damaged scan's
 /// text cells.
 const DAMAGED_SCAN: &str = "scan badly damaged";
-/// The reason `flag_misfits` gives: a glyph of a name that makes no word.
+/// The reason `flag_doubtful_names` gives when a glyph of a name makes no word.
 const MISFIT: &str = "a likely misread glyph";
 
 pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
@@ -326,10 +326,11 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         confirm_fund_rows_by_place(&mut record, &layout);
     }
     if f.ocr || set.source == govtab_model::SourceKind::TextDump {
-        flag_misfits(&mut record, vocab);
+        flag_doubtful_names(&mut record, vocab);
+        flag_odd_rows(&mut record);
     }
     if f.ocr {
-        flag_unexplained_deductions(&mut record);
+        flag_doubtful_marks(&mut record);
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
         // rows whose 二级 cell prints a legible category name
@@ -440,12 +441,13 @@ fn one_digit_apart(a: &str, b: &str) -> bool {
     b.len() == a.len() + 1 && (0..b.len()).any(|k| b[..k] == a[..k] && b[k + 1..] == a[k..])
 }
 
-/// A scan's row that lost points with no 偏差原因 given, its 得分 one digit
-/// from its full 分值 (3 for 5, 13 for 15, 1 for 10): the forms explain a
-/// deduction in the deviation column, so the score is more likely a misread
-/// digit than a deduction. Flagged, not changed (which digit is right is
-/// not known).
-fn flag_unexplained_deductions(r: &mut Record) {
+/// A scan's marks a misread may have changed, flagged, not changed (which
+/// digit is right is not known): a row that lost points with no 偏差原因
+/// given, its 得分 one digit from its full 分值 (3 for 5, 13 for 15, 1 for
+/// 10) — the forms explain a deduction in the deviation column, so the
+/// score is more likely a misread digit; a 分值 of 0 beside a score; a
+/// score whose 分值 was not read (nothing to check it against).
+fn flag_doubtful_marks(r: &mut Record) {
     if r.kind != "self_evaluation" {
         return;
     }
@@ -623,10 +625,11 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
     }
     // a row showed damage: a flag on it, other than the doubts match
     // infers on its category cells from the rest of the table (a 一级
-    // following its 二级, a name filed under the wrong kind of category)
+    // following its 二级, a name filed under the wrong kind of category, a
+    // merged cell filled down far)
     let row_doubtful = |i: usize| {
         let row = format!("indicators[{i}]");
-        r.flags.iter().any(|f| (f.field == row || f.field.starts_with(&format!("{row}."))) && !(f.stage == "match" && (f.field.ends_with(".level1") || f.reason.contains("satisfaction"))))
+        r.flags.iter().any(|f| (f.field == row || f.field.starts_with(&format!("{row}."))) && !govtab_match::inferred_doubt(&f.reason))
     };
     let doubtful_rows: Vec<bool> = (0..n).map(row_doubtful).collect();
     let doubtful = doubtful_rows.iter().filter(|d| **d).count();
@@ -649,7 +652,7 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             if !every_row && !doubtful_rows[i] {
                 continue;
             }
-            // a 三级 name is read against the word list (`flag_misfits`);
+            // a 三级 name is read against the word list (`flag_doubtful_names`);
             // a sentence-long one (16 ideographs or more) holds too many
             // glyphs for one misread to show, and stays in doubt
             if !ind.level3.as_deref().is_some_and(|n| (2..16).contains(&n.chars().filter(|c| govtab_match::is_cjk(*c)).count())) {
@@ -666,7 +669,7 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             }
         }
         // names of two ideographs or more are read against the word list
-        // (`flag_misfits`)
+        // (`flag_doubtful_names`)
         let named = |v: &Option<String>| v.as_deref().is_some_and(|n| n.chars().filter(|c| govtab_match::is_cjk(*c)).count() >= 2);
         for (field, present) in [
             ("project", !named(&r.project)),
@@ -691,13 +694,15 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
 }
 
 /// Names read from OCR'd text (a scan's text layer, or a text dump, which
-/// may be OCR output too) with a glyph that forms no word with its
-/// neighbours (`govtab_match::lexicon`): 入员完备性, 杂购质量达标率. The
-/// cell is flagged with the glyphs; nothing is changed. Checked: the 三级
-/// names, the project, department and implementer, and the short text
-/// attributes (long texts carry abbreviations and names the word list
-/// lacks).
-fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
+/// may be OCR output too) that show a misread, flagged with what shows it;
+/// nothing is changed. Checked: the 三级 names, the project, department
+/// and implementer, and the short text attributes (long texts carry
+/// abbreviations and names the word list lacks). A name shows a misread
+/// when a glyph of it forms no word with its neighbours
+/// (`govtab_match::lexicon`: 入员完备性, 杂购质量达标率), when it holds a
+/// Latin letter or a rule mark, when a 三级 name runs on into a value word
+/// (信息共享度全区共享), and when a project starts with 年度 (its year lost).
+fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
     let lex = govtab_match::lexicon::Lexicon::builtin();
     let mut cells: Vec<(String, &str)> = Vec::new();
     for (path, v) in [("project", &r.project), ("department", &r.department), ("implementer", &r.implementer)] {
@@ -706,8 +711,7 @@ fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
         }
     }
     for (k, v) in &r.attributes {
-        let short = vocab.field(k).is_some_and(|rule| !rule.long && !rule.money && !rule.date);
-        if short {
+        if vocab.field(k).is_some_and(|rule| !rule.long && !rule.money && !rule.date) {
             cells.push((format!("attributes.{k}"), v));
         }
     }
@@ -717,36 +721,51 @@ fn flag_misfits(r: &mut Record, vocab: &Vocabulary) {
         }
     }
     let mut flags = Vec::new();
+    for (path, text) in cells {
+        let odd = lex.misfits(text, &vocab.standalone_glyphs);
+        let why = if path == "project" && text.starts_with("年度") {
+            // 年度 follows a year (2022年度, 本年度)
+            format!("'{text}' starts with 年度: the year before it may be lost")
+        } else if !odd.is_empty() {
+            format!("{MISFIT}: '{}' in '{text}' form no word with the glyphs beside them", odd.iter().collect::<String>())
+        } else if let Some(c) = text.chars().find(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '|' | '~' | '^' | '\\')) {
+            // a Chinese name prints no Latin letter or rule mark: specks
+            format!("stray mark '{c}' in '{text}'")
+        } else if let Some(v) = path.ends_with(".level3").then(|| value_word_tail(text, vocab)).flatten() {
+            format!("'{text}' ends with the value word '{v}': cells run together")
+        } else {
+            continue;
+        };
+        flags.push(Flag::new(path, STAGE, why));
+    }
+    r.flags.extend(flags);
+}
+
+/// A qualitative value word (全区共享) after a whole 三级 name (one ending
+/// …率, …性, …度, …量, …数), printed once or more: the row's cells ran
+/// together.
+fn value_word_tail<'v>(name: &str, vocab: &'v Vocabulary) -> Option<&'v str> {
+    vocab.qualitative_values.iter().map(String::as_str).find(|v| {
+        let head = name.trim_end_matches(v);
+        v.chars().count() >= 2 && head.len() < name.len() && head.chars().count() >= 4 && head.ends_with(['率', '性', '度', '量', '数'])
+    })
+}
+
+/// Rows of an OCR'd table that show damage of their own: a row of nothing
+/// but category names (the labels of a merged cell read as a row of their
+/// own), a deviation of one glyph or opening on a speck.
+fn flag_odd_rows(r: &mut Record) {
+    let mut flags = Vec::new();
     for (i, ind) in r.indicators.iter().enumerate() {
-        // a row of nothing but category names: the labels of a merged cell
-        // read as a row of their own, not a row of the table
         if ind.level3.is_none() && ind.target.is_none() && ind.actual.is_none() && ind.weight.is_none() && ind.score.is_none() {
             for c in ["level1", "level2"] {
                 flags.push(Flag::new(format!("indicators[{i}].{c}"), STAGE, "a row with nothing but category names: may not be a row of the table"));
             }
         }
-        // a deviation of one glyph, or opening on a speck: OCR noise
         if let Some(d) = ind.deviation.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             if d.chars().filter(|c| govtab_match::is_cjk(*c)).count() <= 1 || d.starts_with(['.', ',', '，', '、', '·', ':', ';']) {
                 flags.push(Flag::new(format!("indicators[{i}].deviation"), STAGE, format!("deviation '{d}' looks like OCR noise")));
             }
-        }
-    }
-    for (path, text) in cells {
-        let odd = lex.misfits(text, &vocab.standalone_glyphs);
-        if path == "project" && text.starts_with("年度") {
-            // 年度 follows a year (2022年度, 本年度): the year was lost
-            flags.push(Flag::new(path, STAGE, format!("'{text}' starts with 年度: the year before it may be lost")));
-        } else if !odd.is_empty() {
-            let glyphs: String = odd.iter().collect();
-            flags.push(Flag::new(path, STAGE, format!("{MISFIT}: '{glyphs}' in '{text}' form no word with the glyphs beside them")));
-        } else if let Some(c) = text.chars().find(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '|' | '~' | '^' | '\\')) {
-            // a Chinese name prints no Latin letter or rule mark: specks
-            flags.push(Flag::new(path, STAGE, format!("stray mark '{c}' in '{text}'")));
-        } else if let Some(v) = path.ends_with(".level3").then(|| vocab.qualitative_values.iter().find(|v| v.chars().count() >= 2 && Some(text.trim_end_matches(v.as_str())).filter(|name| name.len() < text.len()).is_some_and(|name| name.chars().count() >= 4 && name.ends_with(['率', '性', '度', '量', '数'])))).flatten() {
-            // a value word after a whole name (…度, …率): the row's cells
-            // ran together
-            flags.push(Flag::new(path, STAGE, format!("'{text}' ends with the value word '{v}': cells run together")));
         }
     }
     r.flags.extend(flags);
@@ -878,7 +897,7 @@ mod tests {
         flag_damaged_form(&mut r, NOISY_OCR + 0.01, &v, &[]);
         let has = |p: &str| r.flags.iter().any(|f| f.field == p);
         assert!(!has("indicators[0].target") && has("indicators[1].target"));
-        // a name is read against the word list instead (`flag_misfits`);
+        // a name is read against the word list instead (`flag_doubtful_names`);
         // one with no ideographs to read stays in doubt
         assert!(!has("indicators[0].level3") && has("indicators[1].level3"));
     }
@@ -886,17 +905,16 @@ mod tests {
     #[test]
     fn a_name_read_the_same_twice_in_a_document_vouches_for_itself() {
         let v = Vocabulary::builtin();
+        // a name the word list cannot split, read so in both forms; a
+        // misread read once
         let mut a = record(&[Some(45.0), Some(45.0)], 2);
-        a.indicators[0].level3 = Some("网信办运维".into());
+        a.indicators[0].level3 = Some("沪办运维".into());
         a.indicators[1].level3 = Some("成本合理人".into());
         let mut b = a.clone();
         b.form = 2;
         b.indicators[1].level3 = Some("受众满意度".into());
-        // a name the word list cannot split, read so in both forms
-        a.indicators[0].level3 = Some("沪办运维".into());
-        b.indicators[0].level3 = Some("沪办运维".into());
         for r in [&mut a, &mut b] {
-            flag_misfits(r, &v);
+            flag_doubtful_names(r, &v);
         }
         let has = |r: &Record, p: &str| r.flags.iter().any(|f| f.field == p && f.reason.starts_with(MISFIT));
         assert!(has(&a, "indicators[0].level3") && has(&a, "indicators[1].level3") && !has(&b, "indicators[1].level3"));
@@ -1073,7 +1091,7 @@ mod tests {
         r.indicators[3].level3 = Some("信息共享度全区共享全区共享".into());
         r.project = Some("年度信息化项目咨询评估".into());
         r.department = Some("中国共产党上海市委员会宣传部".into());
-        flag_misfits(&mut r, &v);
+        flag_doubtful_names(&mut r, &v);
         assert!(flagged(&r, "indicators[0].level3").iter().any(|x| x.starts_with(MISFIT) && x.contains('入')));
         assert_eq!(r.indicators[0].level3.as_deref(), Some("入员完备性"), "flagged, never guessed");
         assert!(flagged(&r, "indicators[1].level3").is_empty());
@@ -1084,7 +1102,7 @@ mod tests {
         // a name ending in a value-like word that is its own ending stays
         let mut ok = record(&[Some(10.0)], 0);
         ok.indicators[0].level3 = Some("评审报告完成及时性".into());
-        flag_misfits(&mut ok, &v);
+        flag_doubtful_names(&mut ok, &v);
         assert!(flagged(&ok, "indicators[0].level3").is_empty(), "{:?}", ok.flags);
     }
 
@@ -1097,7 +1115,7 @@ mod tests {
         r.indicators[2].score = Some(28.0); // two digits from 30: a deduction
         r.indicators[3].score = Some(3.0); // 分值 0
         r.indicators[4].score = Some(8.0); // 分值 not read
-        flag_unexplained_deductions(&mut r);
+        flag_doubtful_marks(&mut r);
         assert_eq!(flagged(&r, "indicators[0].score").len(), 1);
         assert!(flagged(&r, "indicators[1].score").is_empty());
         assert!(flagged(&r, "indicators[2].score").is_empty());

@@ -16,6 +16,19 @@ use crate::{CatMatch, Level, Matcher};
 
 const STAGE: &str = "match";
 
+/// Doubts on category cells inferred from the rest of the table, not from
+/// damage seen on the row itself (see [`inferred_doubt`]).
+const SATISFACTION_OUTSIDE: &str = "a satisfaction measure outside a satisfaction category";
+const SATISFACTION_OVER: &str = "a satisfaction category over a row that measures no satisfaction";
+const LEVEL1_FOLLOWS: &str = "一级 follows the row's doubtful 二级";
+const FILLED_FAR: &str = "another block's label may be lost";
+
+/// Is this flag reason one of the doubts [`resolve_categories`] infers from
+/// the rest of the table (a row that shows no damage of its own)?
+pub fn inferred_doubt(reason: &str) -> bool {
+    [SATISFACTION_OUTSIDE, SATISFACTION_OVER, LEVEL1_FOLLOWS].contains(&reason) || reason.ends_with(FILLED_FAR)
+}
+
 #[derive(Default, Clone)]
 struct RowCats {
     l1: Option<CatMatch>,
@@ -169,7 +182,7 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
             let p = (0..i).rev().find(|&p| rows[p].l2.is_some()).unwrap_or(0);
             let s = (0..=p).rev().take_while(|&q| l2[q] == l2[i]).last().unwrap_or(p);
             if i - p > p - s + 1 && !form.flags.iter().any(|f| f.field == format!("indicators[{i}].level2")) {
-                form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, format!("filled down {} rows below its label (which sits {} below its block's first row): another block's label may be lost", i - p, p - s)));
+                form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, format!("filled down {} rows below its label (which sits {} below its block's first row): {FILLED_FAR}", i - p, p - s)));
             }
         }
         ind.level1 = l1[i].clone();
@@ -189,7 +202,7 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
                 for c in ["level1", "level2"] {
                     let path = format!("indicators[{i}].{c}");
                     if !form.flags.iter().any(|f| f.field == path) {
-                        more.push(Flag::new(path, STAGE, if named { "a satisfaction measure outside a satisfaction category" } else { "a satisfaction category over a row that measures no satisfaction" }));
+                        more.push(Flag::new(path, STAGE, if named { SATISFACTION_OUTSIDE } else { SATISFACTION_OVER }));
                     }
                 }
             }
@@ -207,7 +220,7 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
             let parent_of_l2 = l1[i].is_some() && l1[i].as_deref() == l2[i].as_deref().and_then(|c| vocab.parent_of(c));
             let edge = (i > 0 && l1[i - 1] != l1[i]) || (i + 1 < n && l1[i + 1] != l1[i]);
             if explicit_l1[i].is_none() && parent_of_l2 && edge && form.flags.iter().any(|f| f.field == l2_path) && !form.flags.iter().any(|f| f.field == l1_path) {
-                more.push(Flag::new(l1_path, STAGE, "一级 follows the row's doubtful 二级"));
+                more.push(Flag::new(l1_path, STAGE, LEVEL1_FOLLOWS));
             }
         }
         form.flags.extend(more);

@@ -29,7 +29,7 @@ pub mod lexicon;
 pub mod values;
 mod text;
 
-pub use categories::resolve_categories;
+pub use categories::{inferred_doubt, resolve_categories};
 pub use confusables::Confusables;
 pub use text::{is_cjk, normalize, ocr_digits, similarity, squeeze_cjk_spaces};
 
