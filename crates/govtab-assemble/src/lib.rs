@@ -330,6 +330,14 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         flag_odd_rows(&mut record);
     }
     if f.ocr {
+        // a goal text cut short in print ("…确…作，办公室保密工作有序开…"):
+        // OCR reads its pieces beside the other column's, and where each
+        // piece ends is a guess
+        for (path, goal) in [("goal_expected", &record.goal_expected), ("goal_actual", &record.goal_actual)] {
+            if goal.as_deref().is_some_and(|g| g.contains('…')) && !record.flags.iter().any(|x| x.field == path) {
+                record.flags.push(Flag::new(path, STAGE, "goal text printed cut short (…): its pieces' ends are uncertain"));
+            }
+        }
         flag_doubtful_marks(&mut record);
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
@@ -1014,6 +1022,21 @@ mod tests {
         let has = |p: &str| r.flags.iter().any(|x| x.field == p);
         assert!(has("grade") && has("attributes.计划开始日期") && has("implementer"));
         assert!(!has("attributes.是否含有政府购买服务") && !has("project"));
+    }
+
+    #[test]
+    fn a_scans_goal_text_printed_cut_short_is_flagged() {
+        let v = Vocabulary::builtin();
+        let run = |ocr: bool| {
+            let mut f = FormDraft { ocr, year: Some(2024), ..FormDraft::new(1, govtab_model::FormKind::SelfEvaluation) };
+            f.goal_expected = Some("…密领域国产化替代工程要求，确…作，办公室保密工作有".into());
+            f.goal_actual = Some("按计划完成".into());
+            let set = FormSet { doc: "d".into(), path: "d".into(), source: SourceKind::Pdf, stage: "match".into(), forms: vec![f], problems: vec![] };
+            let r = assemble(&set, &v).records.remove(0);
+            (r.flags.iter().any(|x| x.field == "goal_expected"), r.flags.iter().any(|x| x.field == "goal_actual"))
+        };
+        assert_eq!(run(true), (true, false));
+        assert_eq!(run(false), (false, false), "a digital layer prints the … as read");
     }
 
     #[test]
