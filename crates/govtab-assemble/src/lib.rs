@@ -724,7 +724,8 @@ fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
         }
     }
     for (i, ind) in r.indicators.iter().enumerate() {
-        if let Some(n) = &ind.level3 {
+        // a name of the learned 三级 list (`--level3-vocab`) is known
+        if let Some(n) = ind.level3.as_ref().filter(|n| !vocab.level3.contains(n)) {
             cells.push((format!("indicators[{i}].level3"), n));
         }
     }
@@ -1122,6 +1123,13 @@ mod tests {
         assert!(flagged(&r, "indicators[3].level3").iter().any(|x| x.contains("value word '全区共享'")));
         assert!(flagged(&r, "project").iter().any(|x| x.contains("starts with 年度")));
         assert!(flagged(&r, "department").is_empty());
+        // a name of the learned 三级 list is known, whatever the word list says
+        let mut learned = v.clone();
+        learned.level3 = vec!["入员完备性".into()];
+        let mut known = record(&[Some(10.0)], 0);
+        known.indicators[0].level3 = Some("入员完备性".into());
+        flag_doubtful_names(&mut known, &learned);
+        assert!(flagged(&known, "indicators[0].level3").is_empty());
         // a name ending in a value-like word that is its own ending stays
         let mut ok = record(&[Some(10.0)], 0);
         ok.indicators[0].level3 = Some("评审报告完成及时性".into());
