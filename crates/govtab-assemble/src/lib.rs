@@ -51,7 +51,7 @@ pub(crate) const STAGE: &str = "assemble";
 /// text cells.
 const DAMAGED_SCAN: &str = "scan badly damaged";
 /// The reason `flag_doubtful_names` gives when a glyph of a name makes no word.
-const MISFIT: &str = "a likely misread glyph";
+const MISFIT: &str = "likely misread";
 
 pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
     let mut records: Vec<Record> = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
@@ -736,7 +736,12 @@ fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
             // 年度 follows a year (2022年度, 本年度)
             format!("'{text}' starts with 年度: the year before it may be lost")
         } else if !odd.is_empty() {
-            format!("{MISFIT}: '{}' in '{text}' form no word with the glyphs beside them", odd.iter().collect::<String>())
+            let glyphs: String = odd.iter().collect();
+            if odd.len() == 1 {
+                format!("{MISFIT}: the glyph '{glyphs}' in '{text}' forms no word with its neighbours")
+            } else {
+                format!("{MISFIT}: the glyphs '{glyphs}' in '{text}' form no words with their neighbours")
+            }
         } else if let Some(c) = text.chars().find(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '|' | '~' | '^' | '\\')) {
             // a Chinese name prints no Latin letter or rule mark: specks
             format!("stray mark '{c}' in '{text}'")
