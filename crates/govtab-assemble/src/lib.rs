@@ -759,9 +759,9 @@ fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
 /// …率, …性, …度, …量, …数), printed once or more: the row's cells ran
 /// together.
 fn value_word_tail<'v>(name: &str, vocab: &'v Vocabulary) -> Option<&'v str> {
-    vocab.qualitative_values.iter().map(String::as_str).find(|v| {
+    vocab.qualitative_values.iter().map(String::as_str).filter(|v| v.chars().count() >= 2).find(|v| {
         let head = name.trim_end_matches(v);
-        v.chars().count() >= 2 && head.len() < name.len() && head.chars().count() >= 4 && head.ends_with(['率', '性', '度', '量', '数'])
+        head.len() < name.len() && head.chars().count() >= 4 && head.ends_with(['率', '性', '度', '量', '数'])
     })
 }
 
@@ -819,7 +819,7 @@ fn flag_unread_attributes(records: &mut [Record], ocr: &[bool]) {
     let rated = records.iter().filter(|r| r.kind == "self_evaluation").count();
     for (i, r) in records.iter_mut().enumerate() {
         // at least half of the other self-evaluation forms
-        if ocr.get(i).copied().unwrap_or(false) && r.kind == "self_evaluation" && r.grade.is_none() && graded >= 1 && 2 * graded >= rated - 1 && !r.flags.iter().any(|f| f.field == "grade") {
+        if ocr.get(i).copied().unwrap_or(false) && r.kind == "self_evaluation" && r.grade.is_none() && graded >= 1 && 2 * graded >= rated.saturating_sub(1) && !r.flags.iter().any(|f| f.field == "grade") {
             r.flags.push(Flag::new("grade", STAGE, format!("not read: {graded} other forms of the document print 评分等级")));
         }
     }
