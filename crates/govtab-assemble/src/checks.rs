@@ -393,6 +393,17 @@ fn restore_dropped_points(r: &mut Record, raw: &RawCells, l: &Layout) {
     }
 }
 
+/// The funds block's total row, as the reasons of this module name it.
+const TOTAL_ROW: &str = "年度资金总额";
+
+/// Was this repair of a funds cell made from its column's sum? Every one
+/// this module makes (a lost total or part filled, a blank part forced to
+/// 0, a digit changed so that the sum holds) names the total row in its
+/// reason.
+pub(crate) fn derived_from_column(reason: &str) -> bool {
+    reason.contains(TOTAL_ROW)
+}
+
 /// The funds columns in printed order: a number too wide for its column
 /// runs past the rule, and its last digit is read as the first of the next
 /// cell ("37,178,180.2" | "610.00" for "37,178,180.26" | "10.00").

@@ -50,6 +50,8 @@ pub(crate) const STAGE: &str = "assemble";
 /// The reason of the doubt `flag_damaged_form` puts on a damaged scan's
 /// text cells.
 const DAMAGED_SCAN: &str = "scan badly damaged";
+/// The reason of the doubt on Latin letters inside a scan's Chinese text.
+const LATIN_NOISE: &str = "Latin OCR noise inside Chinese text";
 /// The reason `flag_doubtful_names` gives when a glyph of a name makes no word.
 const MISFIT: &str = "likely misread";
 
@@ -286,7 +288,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         }
         for (path, v) in cells {
             if v.as_deref().is_some_and(noisy) && !record.flags.iter().any(|f| f.field == path) {
-                record.flags.push(Flag::new(&path, STAGE, "Latin OCR noise inside Chinese text"));
+                record.flags.push(Flag::new(&path, STAGE, LATIN_NOISE));
             }
         }
     }
@@ -356,7 +358,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
 /// cell among those makes the computed one doubtful too.
 fn flag_derived_from_doubt(r: &mut Record) {
     let mut more = Vec::new();
-    for rep in r.repairs.iter().filter(|x| x.stage == STAGE && x.field.starts_with("funds[") && x.reason.contains("年度资金总额")) {
+    for rep in r.repairs.iter().filter(|x| x.stage == STAGE && x.field.starts_with("funds[") && checks::derived_from_column(&x.reason)) {
         let Some((_, col)) = rep.field.split_once("].") else { continue };
         let suffix = format!("].{col}");
         let source = r.flags.iter().find(|f| f.field.starts_with("funds[") && f.field.ends_with(&suffix) && f.field != rep.field);
@@ -428,15 +430,17 @@ fn latin_noise(t: &str) -> bool {
 }
 
 /// Funds rows whose garbled label was named by its place in the block's
-/// fixed order (realign flags them): when the block holds exactly the rows
-/// the form prints, in order, and its sums hold, the place is confirmed —
-/// the flag goes, the repair stays in the log.
+/// fixed order (realign's repair [`govtab_model::FUND_ROW_BY_PLACE`], with
+/// a flag): when the block holds exactly the rows the form prints, in
+/// order, and its sums hold, the place is confirmed — the flag goes, the
+/// repair stays in the log.
 fn confirm_fund_rows_by_place(r: &mut Record, layout: &checks::Layout) {
     let in_order = r.funds.len() == layout.rows.len() && r.funds.iter().zip(&layout.rows).all(|(f, t)| f.item == t.item);
     if !in_order || !checks::fund_failures(r, layout).is_empty() {
         return;
     }
-    r.flags.retain(|f| !(f.field.starts_with("funds[") && f.field.ends_with("].item") && f.reason.contains("unreadable; taken as")));
+    let placed: Vec<String> = r.repairs.iter().filter(|x| x.reason == govtab_model::FUND_ROW_BY_PLACE).map(|x| x.field.clone()).collect();
+    r.flags.retain(|f| !(f.stage == "realign" && placed.contains(&f.field)));
 }
 
 /// Two numbers one digit apart: same length and one digit differs, or one
@@ -744,6 +748,10 @@ fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
             }
         } else if let Some(c) = text.chars().find(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '|' | '~' | '^' | '\\')) {
             // a Chinese name prints no Latin letter or rule mark: specks
+            // (Latin letters the scan's Latin-noise doubt named already)
+            if r.flags.iter().any(|f| f.field == path && f.reason == LATIN_NOISE) {
+                continue;
+            }
             format!("stray mark '{c}' in '{text}'")
         } else if let Some(v) = path.ends_with(".level3").then(|| value_word_tail(text, vocab)).flatten() {
             format!("'{text}' ends with the value word '{v}': cells run together")
@@ -1196,6 +1204,7 @@ mod tests {
         r.funds = vec![fund("年度资金申请总额", 100.0), fund("当年财政拨款", 60.0), fund("上年结转资金", 0.0), fund("其他资金", 40.0)];
         let layout = checks::Layout { rows: funds::template(&r, &v), full_marks: 100.0 };
         assert_eq!(layout.rows.len(), 4, "the target form's funds block");
+        r.repairs.push(Repair::new("funds[3].item", "realign", "ee", "其他资金", govtab_model::FUND_ROW_BY_PLACE));
         r.flags.push(Flag::new("funds[3].item", "realign", "label 'ee' unreadable; taken as 其他资金"));
         let mut broken = r.clone();
         confirm_fund_rows_by_place(&mut r, &layout);

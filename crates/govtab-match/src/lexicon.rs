@@ -11,8 +11,9 @@
 //! glyph is wrong, not which glyph is right.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
+
+use govtab_model::hash::{fnv1a64, FnvBuild};
 
 /// The compiled-in word list (`word<TAB>frequency` lines).
 pub const DEFAULT_LEXICON: &str = include_str!("../../../pipelines/lexicon.txt");
@@ -20,31 +21,10 @@ pub const DEFAULT_LEXICON: &str = include_str!("../../../pipelines/lexicon.txt")
 /// Longest word looked up.
 const MAX_WORD: usize = 6;
 
-/// FNV-1a: the table is keyed by a 64-bit hash of each word's UTF-8 bytes,
-/// so the 350,000 words cost no string allocations.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FnvBuild = BuildHasherDefault<Fnv>;
-
+/// The table is keyed by the FNV-1a hash of each word's UTF-8 bytes, so
+/// the 350,000 words cost no string allocations.
 fn key(word: &str) -> u64 {
-    let mut h = FnvBuild::default().build_hasher();
-    h.write(word.as_bytes());
-    h.finish()
+    fnv1a64(word.as_bytes())
 }
 
 /// A word list with the cost (−log probability) of each word.

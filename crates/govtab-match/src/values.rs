@@ -559,11 +559,15 @@ mod tests {
         FormDraft { indicators: values.iter().map(|(t, a)| IndicatorDraft { target: Some(t.to_string()), actual: Some(a.to_string()), ..Default::default() }).collect(), ..FormDraft::new(1, FormKind::SelfEvaluation) }
     }
 
+    /// [`form`] read from a scan's OCR layer.
+    fn scan(values: &[(&str, &str)]) -> FormDraft {
+        FormDraft { ocr: true, ..form(values) }
+    }
+
     #[test]
     fn misread_comparators_and_units_are_repaired() {
         let v = Vocabulary::builtin();
-        let mut f = form(&[("之 200.00(份)", "359.00(份)"), (">95.00(%)", "98.00(%)"), ("之 90(%0)", "92(%)"), ("入 15.00(分钟)", "10.00(分钟)")]);
-        f.ocr = true;
+        let mut f = scan(&[("之 200.00(份)", "359.00(份)"), (">95.00(%)", "98.00(%)"), ("之 90(%0)", "92(%)"), ("入 15.00(分钟)", "10.00(分钟)")]);
         let conv = comparator_convention(std::slice::from_ref(&f), &v);
         repair_values(&mut f, &v, conv);
         let t: Vec<&str> = f.indicators.iter().map(|i| i.target.as_deref().unwrap_or("")).collect();
@@ -576,8 +580,7 @@ mod tests {
     #[test]
     fn a_scans_percent_target_without_comparator_gets_its_ge() {
         let v = Vocabulary::builtin();
-        let mut f = form(&[("95%", "96%"), ("=100%", "100%"), ("100%", "100%"), ("30个", "30个")]);
-        f.ocr = true;
+        let mut f = scan(&[("95%", "96%"), ("=100%", "100%"), ("100%", "100%"), ("30个", "30个")]);
         let conv = comparator_convention(std::slice::from_ref(&f), &v);
         repair_values(&mut f, &v, conv);
         let t: Vec<&str> = f.indicators.iter().map(|i| i.target.as_deref().unwrap_or("")).collect();
@@ -594,8 +597,7 @@ mod tests {
         let v = Vocabulary::builtin();
         // a gap inside a unit is dropped; digits split by a gap are not a
         // unit: flagged (10% or 100%?)
-        let mut f = form(&[("≥1.00(次/月)", "4.00(次 /月)"), ("=1 0%", "1 0%")]);
-        f.ocr = true;
+        let mut f = scan(&[("≥1.00(次/月)", "4.00(次 /月)"), ("=1 0%", "1 0%")]);
         repair_values(&mut f, &v, (0, 0));
         assert_eq!(f.indicators[0].actual.as_deref(), Some("4.00(次/月)"));
         assert!(!f.flags.iter().any(|x| x.field == "indicators[0].actual"));
@@ -608,14 +610,12 @@ mod tests {
     fn a_leading_2_is_the_ge_on_a_form_whose_every_target_has_a_comparator() {
         let v = Vocabulary::builtin();
         let rows = [("≥10(次)", ""), ("≤15(分钟)", ""), ("=365(天)", ""), ("220(家)", "")];
-        let mut f = form(&rows);
-        f.ocr = true;
+        let mut f = scan(&rows);
         repair_values(&mut f, &v, (3, 0));
         assert_eq!(f.indicators[3].target.as_deref(), Some("≥20(家)"));
         assert!(f.flags.iter().any(|x| x.field == "indicators[3].target"), "a guess: flagged");
         // a form with a bare target elsewhere: the 220 may be 220
-        let mut g = form(&[("≥10(次)", ""), ("≤15(分钟)", ""), ("=365(天)", ""), ("30(个)", ""), ("220(家)", "")]);
-        g.ocr = true;
+        let mut g = scan(&[("≥10(次)", ""), ("≤15(分钟)", ""), ("=365(天)", ""), ("30(个)", ""), ("220(家)", "")]);
         repair_values(&mut g, &v, (3, 0));
         assert_eq!(g.indicators[4].target.as_deref(), Some("220(家)"));
     }
@@ -624,8 +624,7 @@ mod tests {
     fn a_sure_ge_read_from_2_is_logged_not_flagged_on_a_clean_layer() {
         let v = Vocabulary::builtin();
         let run = |noise: f64| {
-            let mut f = form(&[("295%", "95%"), ("≥90%", "92%")]);
-            f.ocr = true;
+            let mut f = scan(&[("295%", "95%"), ("≥90%", "92%")]);
             f.ocr_noise = noise;
             let conv = comparator_convention(std::slice::from_ref(&f), &v);
             repair_values(&mut f, &v, conv);
@@ -639,8 +638,7 @@ mod tests {
     #[test]
     fn a_count_whose_unit_ocr_garbled_takes_it_from_its_name() {
         let v = Vocabulary::builtin();
-        let mut f = form(&[("≥10(%)", ""), ("≥300(#)", "")]);
-        f.ocr = true;
+        let mut f = scan(&[("≥10(%)", ""), ("≥300(#)", "")]);
         for (i, n) in ["正面宣传活动次数", "公务用车出车次数"].iter().enumerate() {
             f.indicators[i].level3 = Some(n.to_string());
             f.indicators[i].actual = None;

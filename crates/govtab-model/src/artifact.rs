@@ -324,6 +324,11 @@ pub struct RecordSet {
     pub problems: Vec<Problem>,
 }
 
+/// The reason of realign's repair that names a funds row whose label OCR
+/// garbled by its place in the block; assemble confirms such rows when the
+/// block's sums hold, and lifts their doubt.
+pub const FUND_ROW_BY_PLACE: &str = "row label unreadable; named by its place in the funds block";
+
 /// A change the pipeline made to the printed text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repair {

@@ -19,6 +19,7 @@
 //! [`vocab::Vocabulary`].
 
 pub mod artifact;
+pub mod hash;
 pub mod record;
 pub mod vocab;
 

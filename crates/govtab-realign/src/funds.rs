@@ -159,7 +159,7 @@ pub fn name_unread_rows(f: &mut govtab_model::FormDraft, m: &Matcher) {
         let fits: Vec<&String> = order[lo.min(hi)..hi].iter().filter(|o| !used.contains(&o.as_str()) && (!o.starts_with("年度资金") || !used.iter().any(|u| u.starts_with("年度资金")))).collect();
         let path = format!("funds[{i}].item");
         if let [name] = fits[..] {
-            f.repairs.push(govtab_model::Repair::new(&path, crate::STAGE, &f.funds[i].raw_item, name, "row label unreadable; named by its place in the funds block"));
+            f.repairs.push(govtab_model::Repair::new(&path, crate::STAGE, &f.funds[i].raw_item, name, govtab_model::FUND_ROW_BY_PLACE));
             f.flags.push(govtab_model::Flag::new(&path, crate::STAGE, format!("label '{}' unreadable; taken as {name}", f.funds[i].raw_item)));
             f.funds[i].item = name.clone();
         } else {

@@ -25,37 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::Part;
 
-/// FNV-1a, 64 bit: a stable hash (the same on every machine and every run,
-/// unlike std's randomly seeded hasher).
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn write(&mut self, bytes: &[u8]) -> &mut Self {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        self
-    }
-    /// Write a field and a separator, so that ("ab","c") ≠ ("a","bc").
-    pub fn field(&mut self, bytes: &[u8]) -> &mut Self {
-        self.write(bytes).write(&[0xff])
-    }
-    pub fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    Fnv::default().write(bytes).finish()
-}
+pub use govtab_model::hash::{fnv1a64, Fnv};
 
 /// The bytes of a path as given (not canonicalized), for hashing.
 pub fn path_bytes(path: &Path) -> &[u8] {
