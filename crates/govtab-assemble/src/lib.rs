@@ -347,6 +347,15 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         let legible: std::collections::HashSet<&str> = f.matches.iter().filter(|m| m.method == "fuzzy" && m.score >= 0.9).map(|m| m.field.as_str()).collect();
         let printed_l2: Vec<bool> = (0..record.indicators.len()).map(|i| legible.contains(format!("indicators[{i}].level2").as_str())).collect();
         flag_damaged_form(&mut record, f.ocr_noise, vocab, &printed_l2);
+        // a header name no form of the document labels (002's target forms
+        // print no 主管部门): its null is no loss, and the damaged-scan
+        // doubt has no text to doubt
+        for (field, value) in [("project", &record.project), ("department", &record.department), ("implementer", &record.implementer)] {
+            let labelled = set.forms.iter().any(|g| g.fields.iter().any(|x| vocab.field(&x.label).is_some_and(|r| r.field == field)));
+            if value.is_none() && !labelled {
+                record.flags.retain(|x| !(x.field == field && x.reason.starts_with(DAMAGED_SCAN)));
+            }
+        }
     }
     flag_derived_from_doubt(&mut record);
     dedup_flags(&mut record.flags);

@@ -121,7 +121,10 @@ pub fn as_number(s: &str) -> Option<f64> {
 }
 
 /// Sub-rows (其中：…) print no 分值/得分: their merged cell shows a dash,
-/// which OCR reads as `1`, `I`, `l` or `|`. Such a mark is dropped.
+/// which OCR reads as `1`, `I`, `l` or `|`, or specks OCR reads as
+/// letters and marks (`=`, `a`, `ns`) — anything without a digit. Such a
+/// mark is dropped (a repair, not a flag: the template prints no number
+/// there).
 pub fn clear_subrow_marks(f: &mut govtab_model::FormDraft) {
     let self_eval = f.kind == FormKind::SelfEvaluation;
     for (i, row) in f.funds.iter_mut().enumerate().skip(1) {
@@ -130,10 +133,16 @@ pub fn clear_subrow_marks(f: &mut govtab_model::FormDraft) {
         }
         for (name, cell) in [("weight", &mut row.weight), ("score", &mut row.score)] {
             if let Some(v) = cell {
-                if matches!(normalize(v).as_str(), "1" | "I" | "l" | "|") {
-                    f.repairs.push(govtab_model::Repair::new(format!("funds[{i}].{name}"), crate::STAGE, v.clone(), "", "a sub-row prints no 分值/得分: dash read as a glyph"));
-                    *cell = None;
-                }
+                let t = normalize(v);
+                let why = if matches!(t.as_str(), "1" | "I" | "l" | "|") {
+                    "a sub-row prints no 分值/得分: dash read as a glyph"
+                } else if !t.chars().any(|c| c.is_ascii_digit()) {
+                    "a sub-row prints no 分值/得分: specks read as glyphs"
+                } else {
+                    continue;
+                };
+                f.repairs.push(govtab_model::Repair::new(format!("funds[{i}].{name}"), crate::STAGE, v.clone(), "", why));
+                *cell = None;
             }
         }
     }
