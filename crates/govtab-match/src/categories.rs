@@ -43,8 +43,8 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
 
     // 1. Each row alone.
     for (i, ind) in form.indicators.iter().enumerate() {
-        let c1 = ind.raw_level1.as_deref().and_then(|t| m.category(t, &family));
-        let c2 = ind.raw_level2.as_deref().and_then(|t| m.category(t, &family));
+        let c1 = ind.raw_level1.as_deref().and_then(|t| m.category_lenient(t, &family));
+        let c2 = ind.raw_level2.as_deref().and_then(|t| m.category_lenient(t, &family));
         let mut r = RowCats::default();
         for c in [c1, c2].into_iter().flatten() {
             match c.level {

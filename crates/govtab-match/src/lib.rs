@@ -120,6 +120,18 @@ impl<'v> Matcher<'v> {
     }
 
     /// Match a 一级/二级 category name of the given family (`standard`/`2020`).
+    /// As [`Matcher::category`], for a category cell OCR specks run on
+    /// after ("社会效益指标 pane标"): failing the whole text, the text up to
+    /// its first 指标 is read as the name.
+    pub fn category_lenient(&self, text: &str, family: &str) -> Option<CatMatch> {
+        self.category(text, family).or_else(|| {
+            let n = normalize(text);
+            let k = n.find("指标")?;
+            let head = &n[..k + "指标".len()];
+            (head.len() < n.len()).then(|| self.category(head, family)).flatten()
+        })
+    }
+
     pub fn category(&self, text: &str, family: &str) -> Option<CatMatch> {
         let n = normalize(text);
         let t = trim_junk(&n).to_string();
@@ -314,6 +326,9 @@ mod tests {
         assert_eq!(m.category("数量", "2020").unwrap().name, "数量");
         assert!(m.category("数量", "standard").is_none());
         assert!(m.category("项目采购完成率", "standard").is_none());
+        assert!(m.category("社会效益指标 pane标", "standard").is_none());
+        assert_eq!(m.category_lenient("社会效益指标 pane标", "standard").unwrap().name, "社会效益指标");
+        assert!(m.category_lenient("项目采购完成率", "standard").is_none());
         assert!(m.is_block_label("效指标"));
         assert!(m.is_block_label("绩"));
         assert!(!m.is_block_label("效益指标"));

@@ -414,7 +414,7 @@ impl TableParser {
         if line.ocr {
             if let Some(l3) = ind.level3.clone() {
                 let n = normalize(&l3);
-                let cat = m.category(&l3, &self.family).filter(|c| c.score >= 0.75);
+                let cat = m.category_lenient(&l3, &self.family).filter(|c| c.score >= 0.75);
                 if cat.is_some() || n.contains("指标") {
                     if ind.raw_level2.is_none() && cat.as_ref().map(|c| c.level != Level::L1).unwrap_or(false) {
                         ind.raw_level2 = Some(l3.clone());
