@@ -185,6 +185,20 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
                 form.flags.push(Flag::new(format!("indicators[{i}].level2"), STAGE, format!("filled down {} rows below its label (which sits {} below its block's first row): {FILLED_FAR}", i - p, p - s)));
             }
         }
+        // on a noisy scan, a row filled down where the next label printed
+        // skips a category of the order (社会效益 … 可持续影响, 生态效益
+        // between): the row may be the skipped category's, its label lost
+        if form.ocr && form.ocr_noise >= govtab_model::NOISY_OCR && rows[i].l2.is_none() && !ind.garbled_category && how[i] == "merged cell, filled down" {
+            let pos = |c: &Option<String>| c.as_deref().and_then(|c| states.iter().position(|(s, _)| s == c));
+            let next = (i + 1..n).find(|&k| rows[k].l2.is_some());
+            if let (Some(a), Some(c)) = (pos(&l2[i]), next.and_then(|k| pos(&l2[k]))) {
+                let path = format!("indicators[{i}].level2");
+                if c > a + 1 && states[a].1 == states[c].1 && !form.flags.iter().any(|f| f.field == path) {
+                    let skipped: Vec<&str> = states[a + 1..c].iter().map(|(s, _)| s.as_str()).collect();
+                    form.flags.push(Flag::new(&path, STAGE, format!("filled down, and the next label printed skips {}: the row may be its, the label lost", skipped.join("/"))));
+                }
+            }
+        }
         ind.level1 = l1[i].clone();
         ind.level2 = l2[i].clone();
     }
@@ -208,6 +222,24 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
             }
         }
         form.flags.extend(more);
+    }
+    // a table of the standard order ends with its 满意度 block: on a noisy
+    // scan a table that shows none may have lost its label, and the rows
+    // filled down below the last label read may be that block's
+    let satisfaction_last = vocab.level1.iter().rfind(|l| l.family == family).is_some_and(|l| l.name.contains("满意"));
+    if form.ocr && form.ocr_noise >= govtab_model::NOISY_OCR && satisfaction_last && !l1.iter().any(|c| c.as_deref().is_some_and(|c| c.contains("满意"))) {
+        let last_label = (0..n).rev().find(|&k| rows[k].l1.is_some() || rows[k].l2.is_some());
+        for i in last_label.map(|k| k + 1).unwrap_or(n)..n {
+            if how[i] != "merged cell, filled down" || form.indicators[i].garbled_category {
+                continue;
+            }
+            for c in ["level1", "level2"] {
+                let path = format!("indicators[{i}].{c}");
+                if !form.flags.iter().any(|f| f.field == path) {
+                    form.flags.push(Flag::new(path, STAGE, "filled down at the table's end, and the table shows no 满意度 block: the row may be its, the label lost"));
+                }
+            }
+        }
     }
     // a 一级 not printed on its row follows from the row's 二级: a doubtful
     // 二级 at the edge of its 一级 block (a neighbour row under another 一级)
@@ -450,14 +482,52 @@ mod tests {
             f.ocr = true;
             f.ocr_noise = noise;
             resolve_categories(&mut f, &m);
-            assert!((1..6).all(|i| flags_on(&f, &format!("indicators[{i}].level1")).is_empty()));
-            (1..6).filter(|i| !flags_on(&f, &format!("indicators[{i}].level2")).is_empty()).collect::<Vec<_>>()
+            // (the table shows no 满意度 block: that doubt aside)
+            let far = |i: usize, c: &str| flags_on(&f, &format!("indicators[{i}].{c}")).iter().any(|r| !r.contains("no 满意度 block"));
+            assert!((1..6).all(|i| !far(i, "level1")));
+            (1..6).filter(|&i| far(i, "level2")).collect::<Vec<_>>()
         };
         // 质量指标 printed at row 2, its block's first row: a label centred
         // on its block reaches row 3 at most; rows 4 and 5 may be another
         // block whose label OCR lost (their 一级, inside one 一级 block, not)
         assert_eq!(run(govtab_model::NOISY_OCR + 0.01), vec![4, 5]);
         assert!(run(0.01).is_empty(), "a clean layer loses few labels");
+    }
+
+    #[test]
+    fn a_noisy_scans_fill_down_past_a_skipped_category_is_in_doubt() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        // 社会效益 on row 0, row 1 blank, 可持续影响 on row 2: row 1 may be
+        // 生态效益's, its label lost; row 3 (after 可持续影响, nothing skipped
+        // before 满意度's block on row 4) is not doubted on that ground
+        let rows = [(Some("效益指标"), Some("社会效益指标"), false), (None, None, false), (None, Some("可持续影响指标"), false), (None, None, false), (Some("满意度指标"), Some("服务对象满意度指标"), false)];
+        let run = |noise: f64| {
+            let mut f = form(&rows);
+            f.ocr = true;
+            f.ocr_noise = noise;
+            resolve_categories(&mut f, &m);
+            (0..5).filter(|i| flags_on(&f, &format!("indicators[{i}].level2")).iter().any(|r| r.contains("skips"))).collect::<Vec<_>>()
+        };
+        assert_eq!(run(govtab_model::NOISY_OCR + 0.01), vec![1]);
+        assert!(run(0.01).is_empty());
+    }
+
+    #[test]
+    fn a_noisy_scans_table_without_a_satisfaction_block_doubts_its_last_filled_rows() {
+        let v = Vocabulary::builtin();
+        let m = Matcher::new(&v);
+        let run = |rows: &[(Option<&str>, Option<&str>, bool)]| {
+            let mut f = form(rows);
+            f.ocr = true;
+            f.ocr_noise = govtab_model::NOISY_OCR + 0.01;
+            resolve_categories(&mut f, &m);
+            (0..rows.len()).filter(|i| flags_on(&f, &format!("indicators[{i}].level1")).iter().any(|r| r.contains("no 满意度 block"))).collect::<Vec<_>>()
+        };
+        // rows 2 and 3 filled down below the last label: the lost block's?
+        assert_eq!(run(&[(Some("效益指标"), Some("社会效益指标"), false), (None, Some("可持续影响指标"), false), (None, None, false), (None, None, false)]), vec![2, 3]);
+        // the block is there: nothing to doubt
+        assert!(run(&[(Some("效益指标"), Some("社会效益指标"), false), (None, None, false), (Some("满意度指标"), Some("服务对象满意度指标"), false), (None, None, false)]).is_empty());
     }
 
 }
