@@ -322,6 +322,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     let layout = checks::Layout { rows: funds::template(&record, vocab), full_marks: vocab.full_marks };
     let rows = if f.ocr { funds::complete_rows(&mut record, &layout.rows) } else { (0..record.funds.len()).collect() };
     let raw = raw_cells(f, &rows);
+    if f.ocr {
+        fill_marks_of_met_rows(&mut record);
+    }
     checks::check(&mut record, &raw, &vocab.digit_pairs(), &layout);
     if f.ocr {
         checks::total_weight_is_full_marks(&mut record, vocab.full_marks);
@@ -527,6 +530,45 @@ fn fill_met_qualitative(r: &mut Record, vocab: &Vocabulary) {
             ind.actual = Some(word);
         } else {
             ind.target = Some(word);
+        }
+    }
+}
+
+/// A self-evaluation row whose 实际完成值 repeats its worded 年度指标值
+/// (及时 / 及时, 健全 / 健全) met its target and is scored in full (so on
+/// every such row of our hand-checked forms): when OCR lost one of its 分值
+/// and 得分, the other stands for it (repair logged). Target and result
+/// must be read without doubt, and a doubtful mark passes its doubt on.
+fn fill_marks_of_met_rows(r: &mut Record) {
+    if r.kind != "self_evaluation" {
+        return;
+    }
+    let worded = |t: &str| !t.chars().any(|c| c.is_ascii_digit()) && t.chars().any(govtab_match::is_cjk);
+    for i in 0..r.indicators.len() {
+        let ind = &r.indicators[i];
+        let met = matches!((&ind.target, &ind.actual), (Some(t), Some(a)) if t == a && worded(t));
+        let doubted = |c: &str| r.flags.iter().any(|f| f.field == format!("indicators[{i}].{c}") || f.field == format!("indicators[{i}]"));
+        if !met || doubted("target") || doubted("actual") {
+            continue;
+        }
+        let (lost, from, v) = match (ind.weight, ind.score) {
+            (Some(w), None) if w > 0.0 => ("score", "weight", w),
+            (None, Some(s)) if s > 0.0 => ("weight", "score", s),
+            _ => continue,
+        };
+        let path = format!("indicators[{i}].{lost}");
+        let (name, other) = if lost == "score" { ("得分", "分值") } else { ("分值", "得分") };
+        r.repairs.push(Repair::new(&path, STAGE, "", fmt_num(v), format!("{name} unread; the row met its worded target, so it scored in full: its {other} {} stands for it", fmt_num(v))));
+        if doubted(from) {
+            r.flags.push(Flag::new(&path, STAGE, format!("taken from a doubtful {other} cell")));
+        } else {
+            r.flags.retain(|f| f.field != path);
+        }
+        let ind = &mut r.indicators[i];
+        if lost == "score" {
+            ind.score = Some(v);
+        } else {
+            ind.weight = Some(v);
         }
     }
 }
@@ -896,6 +938,34 @@ mod tests {
             r.flags.push(Flag::new(format!("indicators[{i}].score"), "realign", "row has no 得分 cell"));
         }
         r
+    }
+
+    #[test]
+    fn a_row_that_met_its_worded_target_scored_in_full() {
+        let met = |t: &str, a: &str, w: Option<f64>, s: Option<f64>| Indicator { target: Some(t.into()), actual: Some(a.into()), weight: w, score: s, ..Default::default() };
+        let mut r = record(&[], 0);
+        r.indicators = vec![
+            met("及时", "及时", Some(15.0), None),  // 得分 lost: 15
+            met("健全", "健全", None, Some(5.0)),   // 分值 lost: 5
+            met("及时", "较及时", Some(10.0), None), // not met in the same word: unknown
+            met("≥90%", "≥90%", Some(10.0), None),  // a number: not worded
+            met("合理", "合理", Some(10.0), None),  // its result in doubt: unknown
+            met("可控", "可控", None, Some(3.0)),   // from a doubtful 得分: filled, flagged
+        ];
+        r.flags.push(Flag::new("indicators[4].actual", "realign", "row has no 实际完成值 cell"));
+        r.flags.push(Flag::new("indicators[5].score", "assemble", "得分 3 beside a 分值 not read: unchecked"));
+        fill_marks_of_met_rows(&mut r);
+        let marks: Vec<(Option<f64>, Option<f64>)> = r.indicators.iter().map(|i| (i.weight, i.score)).collect();
+        assert_eq!(marks, [(Some(15.0), Some(15.0)), (Some(5.0), Some(5.0)), (Some(10.0), None), (Some(10.0), None), (Some(10.0), None), (Some(3.0), Some(3.0))]);
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[0].score" && x.after == "15"));
+        assert!(!r.flags.iter().any(|f| f.field == "indicators[0].score" || f.field == "indicators[1].weight"));
+        assert!(r.flags.iter().any(|f| f.field == "indicators[5].weight" && f.reason.contains("doubtful")));
+        // a target form has no marks to fill
+        let mut t = record(&[], 0);
+        t.kind = "target".into();
+        t.indicators = vec![met("及时", "及时", Some(15.0), None)];
+        fill_marks_of_met_rows(&mut t);
+        assert_eq!(t.indicators[0].score, None);
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub fn clear_subrow_marks(f: &mut govtab_model::FormDraft) {
                 let t = normalize(v);
                 let why = if matches!(t.as_str(), "1" | "I" | "l" | "|") {
                     "a sub-row prints no 分值/得分: dash read as a glyph"
-                } else if !t.chars().any(|c| c.is_ascii_digit()) {
+                } else if !is_dash(&t) && !t.chars().any(|c| c.is_ascii_digit()) {
                     "a sub-row prints no 分值/得分: specks read as glyphs"
                 } else {
                     continue;
@@ -191,6 +191,26 @@ mod tests {
             layout: LineLayout::Tabbed,
             cells: cells.iter().enumerate().filter(|(_, t)| !t.is_empty()).map(|(i, t)| SrcCell { text: t.to_string(), col: i as u32 }).collect(),
         }
+    }
+
+    #[test]
+    fn a_sub_rows_marks_are_dropped_when_they_are_a_dash_or_specks() {
+        let row = |w: &str, s: &str| govtab_model::FundDraft { weight: Some(w.into()), score: Some(s.into()), ..Default::default() };
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        f.funds = vec![row("a", "x"), row("|", "=<"), row("-", "ns"), row("8", "a1")];
+        clear_subrow_marks(&mut f);
+        let marks: Vec<(Option<&str>, Option<&str>)> = f.funds.iter().map(|r| (r.weight.as_deref(), r.score.as_deref())).collect();
+        // the total row keeps its cells; a sub-row's dash read as a glyph and
+        // its digitless specks go (a printed dash stays: it parses as empty);
+        // a digit is left for the checks to flag
+        assert_eq!(marks, [(Some("a"), Some("x")), (None, None), (Some("-"), None), (Some("8"), Some("a1"))]);
+        assert_eq!(f.repairs.len(), 3);
+        assert!(f.repairs.iter().all(|r| r.reason.starts_with("a sub-row prints no 分值/得分")));
+        // a target form's rows carry no marks to clear
+        let mut t = FormDraft::new(1, FormKind::Target);
+        t.funds = vec![row("a", "x"), row("=<", "ns")];
+        clear_subrow_marks(&mut t);
+        assert!(t.repairs.is_empty());
     }
 
     #[test]
