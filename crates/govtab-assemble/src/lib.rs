@@ -266,7 +266,19 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             "attributes" => record.attributes.get(&rule.label).cloned(),
             _ => None,
         };
-        let Some(value) = value else { continue };
+        let Some(mut value) = value else { continue };
+        // on a scan, one value of the list with specks around it ("优人 aa"):
+        // read as it, still flagged (the specks may hide another glyph)
+        if f.ocr && !rule.values.is_empty() && !rule.values.contains(&value) {
+            let inside: Vec<&String> = rule.values.iter().filter(|v| value.contains(v.as_str())).collect();
+            let ideographs = value.chars().filter(|c| govtab_match::is_cjk(*c)).count();
+            if let [only] = inside[..] {
+                if ideographs <= only.chars().count() + 1 {
+                    read_closed_value(&mut record, &path, &value, only);
+                    value = only.clone();
+                }
+            }
+        }
         let outside = !rule.values.is_empty() && !rule.values.contains(&value);
         let no_date = rule.date && date_in(&value).is_none();
         if outside || no_date {
@@ -531,6 +543,18 @@ fn fill_met_qualitative(r: &mut Record, vocab: &Vocabulary) {
         } else {
             ind.target = Some(word);
         }
+    }
+}
+
+/// A closed-list value read out of specks (`"优人 aa"` → 优): written back
+/// to its field, logged and flagged.
+fn read_closed_value(r: &mut Record, path: &str, before: &str, after: &str) {
+    r.repairs.push(Repair::new(path, STAGE, before, after, "the one value of the field's list inside OCR specks"));
+    r.flags.push(Flag::new(path, STAGE, format!("'{before}' read as {after}: specks around it")));
+    if path == "grade" {
+        r.grade = Some(after.to_string());
+    } else if let Some(k) = path.strip_prefix("attributes.") {
+        r.attributes.insert(k.to_string(), after.to_string());
     }
 }
 
@@ -1115,6 +1139,16 @@ mod tests {
         let has = |p: &str| r.flags.iter().any(|x| x.field == p);
         assert!(has("grade") && has("attributes.计划开始日期") && has("implementer"));
         assert!(!has("attributes.是否含有政府购买服务") && !has("project"));
+        // one value of the list among specks: read as it, still flagged;
+        // two of them, or more ideographs than specks explain: kept as read
+        for (read, want) in [("优人 aa", "优"), ("优良", "优良"), ("优秀等级", "优秀等级")] {
+            let mut f = FormDraft { ocr: true, year: Some(2024), ..FormDraft::new(1, govtab_model::FormKind::SelfEvaluation) };
+            f.fields = vec![field("项目名称", "网络宣传工作"), field("评分等级", read)];
+            let set = FormSet { doc: "d".into(), path: "d".into(), source: SourceKind::Pdf, stage: "match".into(), forms: vec![f], problems: vec![] };
+            let r = &assemble(&set, &v).records[0];
+            assert_eq!(r.grade.as_deref(), Some(want));
+            assert!(r.flags.iter().any(|x| x.field == "grade"));
+        }
     }
 
     #[test]
