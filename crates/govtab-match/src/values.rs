@@ -309,12 +309,16 @@ pub fn repair_values(form: &mut FormDraft, v: &Vocabulary, convention: (usize, u
             // ≥ read as "2": "2 500.00(人次)", or a percent over 100 ("295%")
             let other_number = other.as_deref().and_then(shape).map(|o| o.number);
             let twin = |n: &str| other_number.as_deref().map(|o| o == n).unwrap_or(false);
-            if prefix.is_empty() && (field == "target" || twin(sh.number.get(1..).unwrap_or(""))) && ascii == 0 && form.ocr {
+            // a percent over 100 whose first digit is the ≥ ("290%", "795.00(%)",
+            // "285%—=s" with specks after the unit)
+            let percent = unit_of(&sh.suffix) == "%" || sh.suffix.trim_start().starts_with('%');
+            let over = percent && sh.number.starts_with(['2', '7']) && sh.number.parse::<f64>().map(|x| x > 100.0).unwrap_or(false) && sh.number.get(1..).and_then(|x| x.parse::<f64>().ok()).is_some_and(|x| x <= 100.0);
+            // a result printed with its ≥ like the target, both read "285%"
+            let twin_over = over && other_number.as_deref() == Some(sh.number.as_str());
+            if prefix.is_empty() && (field == "target" || twin(sh.number.get(1..).unwrap_or("")) || twin_over) && ascii == 0 && form.ocr {
                 let rest = text.trim().strip_prefix('2').map(str::trim_start);
                 let spaced = text.trim().starts_with("2 ") && rest.map(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(false);
                 let rest = text.trim().strip_prefix(['2', '7']).map(str::trim_start);
-                // a percent over 100 whose first digit is the ≥ ("290%", "795.00(%)")
-                let over = unit_of(&sh.suffix) == "%" && sh.number.starts_with(['2', '7']) && sh.number.parse::<f64>().map(|x| x > 100.0).unwrap_or(false) && sh.number[1..].parse::<f64>().map(|x| x <= 100.0).unwrap_or(false);
                 // a count ten times or more off the row's actual value, which
                 // the number without its first '2' matches ("2100" for ≥100
                 // beside 120 done)
@@ -604,6 +608,20 @@ mod tests {
         for c in ["target", "actual"] {
             assert!(f.flags.iter().any(|x| x.field == format!("indicators[1].{c}") && x.reason.contains("digits split by a gap")), "{c}: {:?}", f.flags);
         }
+    }
+
+    #[test]
+    fn a_percent_over_100_read_alike_in_target_and_result_is_a_ge_in_both() {
+        let v = Vocabulary::builtin();
+        // "≥85%" printed in both cells, both read "285%" (specks after one)
+        let mut f = scan(&[("285%—=s", "285%"), ("295%", "96%")]);
+        repair_values(&mut f, &v, (0, 0));
+        let cells: Vec<(&str, &str)> = f.indicators.iter().map(|i| (i.target.as_deref().unwrap_or(""), i.actual.as_deref().unwrap_or(""))).collect();
+        assert_eq!(cells, [("≥85%", "≥85%"), ("≥95%", "96%")]);
+        // a result over 100 beside a target of another number: not a ≥
+        let mut g = scan(&[("≥90%", "285%")]);
+        repair_values(&mut g, &v, (0, 0));
+        assert_eq!(g.indicators[0].actual.as_deref(), Some("285%"));
     }
 
     #[test]
