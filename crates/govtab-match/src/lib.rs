@@ -119,7 +119,6 @@ impl<'v> Matcher<'v> {
         best
     }
 
-    /// Match a 一级/二级 category name of the given family (`standard`/`2020`).
     /// As [`Matcher::category`], for a category cell OCR specks run on
     /// after ("社会效益指标 pane标"): failing the whole text, the text up to
     /// its first 指标 is read as the name.
@@ -132,6 +131,7 @@ impl<'v> Matcher<'v> {
         })
     }
 
+    /// Match a 一级/二级 category name of the given family (`standard`/`2020`).
     pub fn category(&self, text: &str, family: &str) -> Option<CatMatch> {
         let n = normalize(text);
         let t = trim_junk(&n).to_string();
@@ -251,8 +251,9 @@ impl<'v> Matcher<'v> {
 pub fn strip_label_decor(text: &str) -> String {
     let t = normalize(text);
     let mut t = t.trim_start_matches(|c: char| !is_cjk(c)).trim_end_matches([':', '：']).to_string();
-    // a short parenthesised tail: the money unit, possibly garbled ("(Ov)")
-    if let Some(open) = t.rfind('(') {
+    // a short parenthesised tail: the money unit, possibly garbled ("(Ov)",
+    // "〔元)下-")
+    if let Some(open) = t.rfind(['(', '〔', '[', '【']) {
         if t[open..].chars().count() <= 6 && open > 0 {
             t.truncate(open);
         }
@@ -309,6 +310,8 @@ mod tests {
         assert_eq!(m.field_label("页目名称").map(|x| x.0), Some("项目名称".into()));
         assert_eq!(m.field_label("项目总预算（元）：").map(|x| x.0), Some("项目总预算".into()));
         assert_eq!(m.field_label("申报单位名称：").map(|x| x.0), Some("实施单位".into()));
+        // a garbled unit tail, in whatever bracket OCR read
+        assert_eq!(m.field_label("同名项目上年和执行数〔元)下-").map(|x| x.0), Some("同名项目上年预算执行数".into()));
         assert_eq!(m.field_label("上海市松江区"), None);
         assert_eq!(m.fund_item("其中: 当年财政拨款").map(|x| x.0), Some("当年财政拨款".into()));
         assert_eq!(m.fund_item("上 一 年度资金总额").map(|x| x.0), Some("年度资金总额".into()));
