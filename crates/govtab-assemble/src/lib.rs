@@ -59,7 +59,9 @@ pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
     let mut records: Vec<Record> = set.forms.iter().map(|f| assemble_form(f, set, vocab)).collect();
     vouch_repeated_names(&mut records);
     let ocr: Vec<bool> = set.forms.iter().map(|f| f.ocr).collect();
-    flag_unread_attributes(&mut records, &ocr);
+    // the attribute labels each form printed, read with a value or not
+    let labelled: Vec<std::collections::BTreeSet<String>> = set.forms.iter().map(|f| f.fields.iter().filter(|x| vocab.field(&x.label).is_some_and(|r| r.field == "attributes")).map(|x| x.label.clone()).collect()).collect();
+    flag_unread_attributes(&mut records, &ocr, &labelled);
     RecordSet { doc: set.doc.clone(), path: set.path.clone(), records, problems: set.problems.clone() }
 }
 
@@ -871,31 +873,38 @@ fn flag_odd_rows(r: &mut Record) {
 /// An attribute the document's other forms of the same kind print, missing
 /// from a scanned form: OCR lost its label or its value. The cell is
 /// flagged (nothing to read back).
-fn flag_unread_attributes(records: &mut [Record], ocr: &[bool]) {
-    let mut flags: Vec<(usize, String)> = Vec::new();
+fn flag_unread_attributes(records: &mut [Record], ocr: &[bool], labelled: &[std::collections::BTreeSet<String>]) {
+    let mut flags: Vec<(usize, String, String)> = Vec::new();
+    // a form prints an attribute when its value or its label was read
+    let prints = |j: usize, k: &str| records[j].attributes.contains_key(k) || labelled.get(j).is_some_and(|l| l.contains(k));
     for (i, r) in records.iter().enumerate() {
         if !ocr.get(i).copied().unwrap_or(false) {
             continue;
         }
-        let others: Vec<&Record> = records.iter().enumerate().filter(|(j, o)| *j != i && o.kind == r.kind).map(|(_, o)| o).collect();
+        // its own label read, its value not
+        for k in labelled.get(i).into_iter().flatten().filter(|k| !r.attributes.contains_key(k.as_str())) {
+            flags.push((i, k.clone(), format!("label {k} printed; its value not read (OCR)")));
+        }
+        let others: Vec<usize> = (0..records.len()).filter(|&j| j != i && records[j].kind == r.kind).collect();
         if others.len() < 2 {
             continue;
         }
         let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
-        for o in &others {
-            for k in o.attributes.keys() {
-                *keys.entry(k.as_str()).or_default() += 1;
+        for &j in &others {
+            let own = records[j].attributes.keys().map(String::as_str);
+            let seen = labelled.get(j).into_iter().flatten().map(String::as_str);
+            for k in own.chain(seen).collect::<std::collections::BTreeSet<&str>>() {
+                *keys.entry(k).or_default() += 1;
             }
         }
         for (k, n) in keys {
-            if 2 * n >= others.len() && !r.attributes.contains_key(k) {
-                flags.push((i, k.to_string()));
+            if 2 * n >= others.len() && !prints(i, k) {
+                flags.push((i, k.to_string(), format!("not read: {n} other forms of the document print {k}")));
             }
         }
     }
-    for (i, k) in flags {
-        let n = records.iter().filter(|o| o.kind == records[i].kind && o.attributes.contains_key(&k)).count();
-        records[i].flags.push(Flag::new(format!("attributes.{k}"), STAGE, format!("not read: {n} other forms of the document print {k}")));
+    for (i, k, why) in flags {
+        records[i].flags.push(Flag::new(format!("attributes.{k}"), STAGE, why));
     }
     // the 评分等级 likewise
     let graded = records.iter().filter(|r| r.grade.is_some()).count();
@@ -1294,17 +1303,30 @@ mod tests {
         forms[1].attributes.remove("立项依据");
         forms[2].attributes.remove("立项依据");
         forms[0].attributes.remove("项目类别");
-        flag_unread_attributes(&mut forms, &[true, true, false]);
+        let mut unlabelled = forms.clone();
+        flag_unread_attributes(&mut forms, &[true, true, false], &[]);
         // 项目类别: both others print it
         assert!(!flagged(&forms[0], "attributes.项目类别").is_empty());
         // 立项依据: one of the two others prints it (half): flagged on the scan
         assert!(!flagged(&forms[1], "attributes.立项依据").is_empty());
         // not a scan: left alone
         assert!(flagged(&forms[2], "attributes.立项依据").is_empty());
+        // no form read a 总目标及阶段性目标 value, but form 3 printed its label:
+        // form 3 is flagged for its own lost value, form 1 (a scan) because
+        // one of its two others prints it
+        for f in unlabelled.iter_mut() {
+            f.attributes.remove("立项依据");
+        }
+        let labels = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<std::collections::BTreeSet<String>>();
+        flag_unread_attributes(&mut unlabelled, &[true, false, true], &[labels(&[]), labels(&[]), labels(&["总目标及阶段性目标"])]);
+        assert!(flagged(&unlabelled[2], "attributes.总目标及阶段性目标")[0].contains("its value not read"));
+        assert!(!flagged(&unlabelled[0], "attributes.总目标及阶段性目标").is_empty());
+        assert!(flagged(&unlabelled[1], "attributes.总目标及阶段性目标").is_empty(), "not a scan");
+        assert!(flagged(&unlabelled[0], "attributes.立项依据").is_empty(), "no form prints it");
 
         let mut evals: Vec<Record> = (0..2).map(|k| { let mut r = record(&[Some(90.0)], 0); r.form = k + 1; r }).collect();
         evals[0].grade = Some("优".into());
-        flag_unread_attributes(&mut evals, &[true, true]);
+        flag_unread_attributes(&mut evals, &[true, true], &[]);
         assert!(!flagged(&evals[1], "grade").is_empty() && flagged(&evals[0], "grade").is_empty());
     }
 

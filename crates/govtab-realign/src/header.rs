@@ -46,7 +46,13 @@ impl HeaderParser {
     /// label and continues no value.
     pub fn feed(&mut self, line: &SrcLine, m: &Matcher, fields: &mut Vec<FieldDraft>, repairs: &mut Vec<Repair>) -> bool {
         let compact = normalize(&line.compact());
-        if m.vocab.section_headings.iter().any(|h| compact.contains(h.as_str())) {
+        // a heading OCR garbled ("_ 本项目上年度市级财政次多使用情况L_ ae")
+        // ends the value above it all the same
+        let garbled_heading = || {
+            let t = govtab_match::trim_junk(&compact);
+            line.ocr && m.vocab.section_headings.iter().any(|h| h.chars().count() >= 8 && m.best(t, [h.as_str()], 0.8).is_some())
+        };
+        if m.vocab.section_headings.iter().any(|h| compact.contains(h.as_str())) || garbled_heading() {
             self.pending = None;
             return true;
         }
@@ -412,6 +418,16 @@ mod tests {
         assert_eq!(get("项目当年预算").as_deref(), Some("1,161,000"));
         assert_eq!(get("同名项目上年预算额").as_deref(), Some("785,310"));
         assert!(hp.flags.iter().any(|f| f.field.contains("同名项目上年预算额")));
+        // a long label with its value lost waits for its wrapped lines; a
+        // section heading ends the wait, garbled or not
+        for heading in ["本项目上年度市级财政资金使用情况", "_ 本项目上年度市级财政次多使用情况L_ ae"] {
+            let (mut fields, mut repairs) = (Vec::new(), Vec::new());
+            let mut hp = HeaderParser::default();
+            hp.feed(&line(&["总目标及阶段性目标", ""]), &m, &mut fields, &mut repairs);
+            hp.feed(&line(&[heading]), &m, &mut fields, &mut repairs);
+            let got = fields.iter().find(|x: &&FieldDraft| x.label == "总目标及阶段性目标").map(|x| x.value.clone());
+            assert_eq!(got.as_deref(), Some(""), "{heading}");
+        }
     }
 
     #[test]
