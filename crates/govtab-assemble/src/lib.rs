@@ -906,6 +906,26 @@ fn flag_unread_attributes(records: &mut [Record], ocr: &[bool], labelled: &[std:
     for (i, k, why) in flags {
         records[i].flags.push(Flag::new(format!("attributes.{k}"), STAGE, why));
     }
+    // the goal texts likewise (a form of the document's kind prints them),
+    // when neither was read: one read beside an empty cell shows the block
+    // read, and the cell printed empty
+    let mut goals: Vec<(usize, &str, usize)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if !ocr.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let others: Vec<&Record> = records.iter().enumerate().filter(|(j, o)| *j != i && o.kind == r.kind).map(|(_, o)| o).collect();
+        for (path, mine, get) in [("goal_expected", &r.goal_expected, (|o: &Record| o.goal_expected.is_some()) as fn(&Record) -> bool), ("goal_actual", &r.goal_actual, |o: &Record| o.goal_actual.is_some())] {
+            let n = others.iter().filter(|o| get(o)).count();
+            let block_unread = r.goal_expected.is_none() && r.goal_actual.is_none();
+            if mine.is_none() && block_unread && n >= 1 && 2 * n >= others.len() && !r.flags.iter().any(|f| f.field == path) {
+                goals.push((i, path, n));
+            }
+        }
+    }
+    for (i, path, n) in goals {
+        records[i].flags.push(Flag::new(path, STAGE, format!("not read: {n} other forms of the document print it")));
+    }
     // the 评分等级 likewise
     let graded = records.iter().filter(|r| r.grade.is_some()).count();
     let rated = records.iter().filter(|r| r.kind == "self_evaluation").count();
@@ -1323,6 +1343,15 @@ mod tests {
         assert!(!flagged(&unlabelled[0], "attributes.总目标及阶段性目标").is_empty());
         assert!(flagged(&unlabelled[1], "attributes.总目标及阶段性目标").is_empty(), "not a scan");
         assert!(flagged(&unlabelled[0], "attributes.立项依据").is_empty(), "no form prints it");
+
+        // goal texts: flagged when neither was read and the others print them
+        let mut goals: Vec<Record> = (0..3).map(|k| { let mut r = record(&[Some(90.0)], 0); r.form = k + 1; r.goal_expected = Some("完成".into()); r.goal_actual = Some("已完成".into()); r }).collect();
+        goals[1].goal_expected = None;
+        goals[1].goal_actual = None;
+        goals[2].goal_expected = None; // printed empty beside a result read
+        flag_unread_attributes(&mut goals, &[true, true, true], &[]);
+        assert!(!flagged(&goals[1], "goal_expected").is_empty() && !flagged(&goals[1], "goal_actual").is_empty());
+        assert!(flagged(&goals[2], "goal_expected").is_empty());
 
         let mut evals: Vec<Record> = (0..2).map(|k| { let mut r = record(&[Some(90.0)], 0); r.form = k + 1; r }).collect();
         evals[0].grade = Some("优".into());
