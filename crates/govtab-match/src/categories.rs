@@ -267,8 +267,10 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
 ///
 /// Costs: a printed name costs 6 × (1 − look-alike similarity) to read as a
 /// state; a 二级 whose parent is not the row's printed 一级 costs 3; staying
-/// in a block costs 0.3 on a labelled row (a centred label) and 0 on a blank
-/// one; moving forward costs 0.45 + 0.1 per skipped category, backward 3; a
+/// in a block costs 0.6 on a labelled row (a merged cell prints one label:
+/// a second one there costs more than opening the next block, so a label
+/// read as "效益指标" opens a block of its own) and 0 on a blank one;
+/// moving forward costs 0.45 + 0.1 per skipped category, backward 3; a
 /// block that ends without any label in it costs 2. Ties go to the earlier
 /// category (fill down).
 pub fn decode_level2(states: &[(String, String)], raw: &[Option<String>], l1: &[Option<String>]) -> Vec<usize> {
@@ -315,7 +317,7 @@ pub fn decode_level2(states: &[(String, String)], raw: &[Option<String>], l1: &[
                         continue;
                     }
                     let (t, seen) = if pc == c {
-                        (if labelled { 0.3 } else { 0.0 }, ps == 1 || labelled)
+                        (if labelled { 0.6 } else { 0.0 }, ps == 1 || labelled)
                     } else {
                         let step = if c > pc { 0.45 + 0.1 * (c - pc - 1) as f64 } else { 3.0 };
                         let unlabelled_block = if ps == 0 { 2.0 } else { 0.0 };
@@ -398,10 +400,18 @@ mod tests {
     fn garbled_cell_is_resolved_by_neighbours_and_flagged() {
         let v = Vocabulary::builtin();
         let m = Matcher::new(&v);
-        let mut f = form(&[(None, Some("经济效益指标"), false), (None, Some("红川双血油"), true)]);
+        // an unreadable label two rows below a printed one: a merged cell
+        // prints one label, so it opens the next block, which the blank
+        // row below shares
+        let mut f = form(&[(None, Some("经济效益指标"), false), (None, None, false), (None, Some("红川双血油"), true), (None, None, false)]);
         resolve_categories(&mut f, &m);
-        assert_eq!(names(&f)[1].1, "经济效益指标");
-        assert!(f.flags.iter().any(|fl| fl.field == "indicators[1].level2"));
+        let l2: Vec<String> = names(&f).into_iter().map(|n| n.1).collect();
+        assert_eq!(l2, ["经济效益指标", "经济效益指标", "社会效益指标", "社会效益指标"]);
+        assert!(f.flags.iter().any(|fl| fl.field == "indicators[2].level2"));
+        // between two printed labels it takes the block the order leaves
+        let mut g = form(&[(None, Some("经济效益指标"), false), (None, Some("红川双血油"), true), (None, Some("生态效益指标"), false)]);
+        resolve_categories(&mut g, &m);
+        assert_eq!(names(&g)[1].1, "社会效益指标");
     }
 
     #[test]
