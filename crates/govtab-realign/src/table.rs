@@ -182,7 +182,7 @@ impl TableParser {
                 Kind::Block => i += 1,
                 Kind::Junk => {
                     // a long run of noise where a category cell sits
-                    if normalize(&toks[i].text).chars().count() >= 3 && i > 0 {
+                    if normalize(&toks[i].text).chars().count() >= 3 && (i > 0 || toks[i].col >= 2) {
                         lead_noise = true;
                     }
                     i += 1
