@@ -766,20 +766,43 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             ("implementer", !named(&r.implementer)),
             ("goal_expected", r.goal_expected.is_some()),
             ("goal_actual", r.goal_actual.is_some()),
-            ("total_weight", r.total_weight.is_some()),
+            // a self-evaluation form is scored out of its full marks
+            ("total_weight", r.total_weight.is_some_and(|t| (t - vocab.full_marks).abs() > 1e-9)),
             ("total_score", r.total_score.is_some()),
         ] {
             if present {
                 paths.push(field.to_string());
             }
         }
-        paths.extend(r.attributes.keys().map(|k| format!("attributes.{k}")));
+        paths.extend(r.attributes.iter().filter(|(k, v)| !attribute_vouched(k, v, r, vocab)).map(|(k, _)| format!("attributes.{k}")));
         for p in paths {
             if !r.flags.iter().any(|f| f.field == p) {
                 r.flags.push(Flag::new(p, STAGE, why.clone()));
             }
         }
     }
+}
+
+/// A header attribute whose shape vouches for it on a damaged scan (its
+/// own doubts, if any, carry their own flags): a value of its closed or
+/// known list read exactly, a date of the form's budget year, and an
+/// amount printed with its thousands separators that its pair's amount
+/// repeats (项目总预算 = 项目当年预算, 上年预算额 = 上年预算执行数: two
+/// cells read apart agree).
+fn attribute_vouched(label: &str, value: &str, r: &Record, vocab: &Vocabulary) -> bool {
+    let Some(rule) = vocab.field(label) else { return false };
+    if rule.values.iter().chain(&rule.known).any(|k| k == value) {
+        return true;
+    }
+    if rule.date {
+        return date_in(value).as_deref() == Some(value) && r.year.is_some_and(|y| value.starts_with(&y.to_string()));
+    }
+    static AMOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^\d{1,3}(?:,\d{3})+(?:\.\d{2})?$").expect("a valid amount pattern"));
+    if AMOUNT.is_match(value) {
+        let partner = vocab.label_pairs.iter().find_map(|p| if p[0] == label { Some(&p[1]) } else if p[1] == label { Some(&p[0]) } else { None });
+        return partner.and_then(|p| r.attributes.get(p)).is_some_and(|v| v == value);
+    }
+    false
 }
 
 /// Names read from OCR'd text (a scan's text layer, or a text dump, which
@@ -1019,6 +1042,23 @@ mod tests {
         t.indicators = vec![met("及时", "及时", Some(15.0), None)];
         fill_marks_of_met_rows(&mut t);
         assert_eq!(t.indicators[0].score, None);
+    }
+
+    #[test]
+    fn attributes_whose_shape_vouches_for_them_escape_the_damaged_scan_doubt() {
+        let v = Vocabulary::builtin();
+        let mut r = record(&[], 0);
+        r.year = Some(2020);
+        for (k, val) in [("是否含有政府购买服务", "否"), ("项目类别", "经常性专项业务费"), ("计划开始日期", "2020-01-01"), ("计划完成日期", "2021-12-31"), ("项目总预算", "1,161,000"), ("项目当年预算", "1,161,000"), ("同名项目上年预算额", "785,310"), ("同名项目上年预算执行数", "785,319"), ("项目概况", "在2016至2018年服务")] {
+            r.attributes.insert(k.into(), val.into());
+        }
+        let vouched = |k: &str| attribute_vouched(k, &r.attributes[k], &r, &v);
+        assert!(vouched("是否含有政府购买服务") && vouched("项目类别") && vouched("计划开始日期"));
+        // a date of another year, amounts their pair does not repeat, free text: in doubt
+        assert!(!vouched("计划完成日期"));
+        assert!(vouched("项目总预算") && vouched("项目当年预算"));
+        assert!(!vouched("同名项目上年预算额") && !vouched("同名项目上年预算执行数"));
+        assert!(!vouched("项目概况"));
     }
 
     #[test]
