@@ -344,6 +344,9 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
         checks::total_weight_is_full_marks(&mut record, vocab.full_marks);
         confirm_fund_rows_by_place(&mut record, &layout);
     }
+    if f.ocr {
+        split_value_word_tails(&mut record, vocab);
+    }
     if f.ocr || set.source == govtab_model::SourceKind::TextDump {
         flag_doubtful_names(&mut record, vocab);
         flag_odd_rows(&mut record);
@@ -863,6 +866,40 @@ fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
     r.flags.extend(flags);
 }
 
+/// On a scan, a 三级 name run on into its row's value word, printed once
+/// or twice ("信息共享度全区共享全区共享": the 年度指标值 and 实际完成值
+/// cells read into the name cell): the name is cut before it, and the
+/// value word stands for a value cell the row lacks or read as no value
+/// shape (the target first, then the result). All logged and flagged.
+fn split_value_word_tails(r: &mut Record, vocab: &Vocabulary) {
+    for i in 0..r.indicators.len() {
+        let Some(name) = r.indicators[i].level3.clone() else { continue };
+        let Some(word) = value_word_tail(&name, vocab) else { continue };
+        let head = name.trim_end_matches(word).to_string();
+        let copies = (name.len() - head.len()) / word.len();
+        let path = |c: &str| format!("indicators[{i}].{c}");
+        let why = format!("'{name}' ends with the value word '{word}': cells run together");
+        r.repairs.push(Repair::new(path("level3"), STAGE, &name, &head, "三级 name cut before the value word its row's cells ran into it"));
+        r.flags.push(Flag::new(path("level3"), STAGE, why.clone()));
+        let mut left = copies;
+        let self_eval = r.kind == "self_evaluation";
+        let ind = &mut r.indicators[i];
+        ind.level3 = Some(head.clone());
+        for (field, cell) in [("target", &mut ind.target), ("actual", &mut ind.actual)] {
+            if left == 0 || (field == "actual" && !self_eval) {
+                break;
+            }
+            let fits = cell.as_deref().is_some_and(|v| govtab_match::values::well_formed(field, v, Some(&head), vocab));
+            if !fits {
+                r.repairs.push(Repair::new(path(field), STAGE, cell.clone().unwrap_or_default(), word, format!("the value word '{word}' read inside the 三级 cell stands for this cell")));
+                r.flags.push(Flag::new(path(field), STAGE, format!("taken from the value word run into the 三级 name: {why}")));
+                *cell = Some(word.to_string());
+                left -= 1;
+            }
+        }
+    }
+}
+
 /// A qualitative value word (全区共享) after a whole 三级 name (one ending
 /// …率, …性, …度, …量, …数), printed once or more: the row's cells ran
 /// together.
@@ -1059,6 +1096,34 @@ mod tests {
         assert!(vouched("项目总预算") && vouched("项目当年预算"));
         assert!(!vouched("同名项目上年预算额") && !vouched("同名项目上年预算执行数"));
         assert!(!vouched("项目概况"));
+    }
+
+    #[test]
+    fn a_name_run_into_its_value_word_is_cut_and_the_word_fills_the_lost_values() {
+        let v = Vocabulary::builtin();
+        let mut r = record(&[Some(15.0)], 0);
+        r.indicators[0].level3 = Some("信息共享度全区共享全区共享".into());
+        r.indicators[0].target = Some("15".into());
+        r.indicators[0].actual = Some("1S—".into());
+        split_value_word_tails(&mut r, &v);
+        let ind = &r.indicators[0];
+        assert_eq!((ind.level3.as_deref(), ind.target.as_deref(), ind.actual.as_deref()), (Some("信息共享度"), Some("全区共享"), Some("全区共享")));
+        for c in ["level3", "target", "actual"] {
+            assert!(r.flags.iter().any(|f| f.field == format!("indicators[0].{c}")), "{c} flagged");
+        }
+        // printed once, beside a target read well: the target stays, the
+        // lost result gets the word
+        let mut r = record(&[Some(15.0)], 0);
+        r.indicators[0].level3 = Some("信息共享度全区共享".into());
+        r.indicators[0].target = Some("全区共享".into());
+        split_value_word_tails(&mut r, &v);
+        assert_eq!(r.indicators[0].actual.as_deref(), Some("全区共享"));
+        // a name that merely ends like a value word (no whole name before it): kept
+        let mut r = record(&[Some(15.0)], 0);
+        r.indicators[0].level3 = Some("及时".into());
+        split_value_word_tails(&mut r, &v);
+        assert_eq!(r.indicators[0].level3.as_deref(), Some("及时"));
+        assert!(r.repairs.is_empty());
     }
 
     #[test]
