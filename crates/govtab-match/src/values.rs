@@ -569,6 +569,19 @@ mod tests {
     }
 
     #[test]
+    fn the_total_rows_label_after_the_last_name_is_cut_and_the_row_doubted() {
+        let v = Vocabulary::builtin();
+        let mut f = scan(&[("≥90%", "95%"), ("≥90%", "95%")]);
+        f.indicators[0].level3 = Some("服务对象满意率sL_ 总分".into());
+        f.indicators[1].level3 = Some("资金总分".into());
+        flag_damage(&mut f, &v);
+        assert_eq!(f.indicators[0].level3.as_deref(), Some("服务对象满意率"));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[0]" && x.reason.contains("holds a value or a total")));
+        // no specks between: a name that ends so is left as read
+        assert_eq!(f.indicators[1].level3.as_deref(), Some("资金总分"));
+    }
+
+    #[test]
     fn misread_comparators_and_units_are_repaired() {
         let v = Vocabulary::builtin();
         let mut f = scan(&[("之 200.00(份)", "359.00(份)"), (">95.00(%)", "98.00(%)"), ("之 90(%0)", "92(%)"), ("入 15.00(分钟)", "10.00(分钟)")]);
@@ -840,6 +853,16 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
             let n = normalize(&l3);
             if n.contains("总分") || n.contains('%') || n.contains('≥') || n.contains(">=") {
                 doubts.push(format!("三级 name '{l3}' holds a value or a total: cells of two rows run together"));
+            }
+            // the 总分 row's label read after the last row's name, specks
+            // between ("服务对象满意率sL_ 总分"): the name is the text before
+            if let Some(head) = l3.trim_end().strip_suffix("总分") {
+                let name = head.trim_end_matches(|c: char| !crate::is_cjk(c));
+                if form.ocr && name.len() < head.len() && name.chars().count() >= 2 {
+                    let path = format!("indicators[{i}].level3");
+                    form.repairs.push(Repair::new(&path, STAGE, &l3, name, "the 总分 row's label read after the name, specks between: cut"));
+                    form.indicators[i].level3 = Some(name.to_string());
+                }
             }
             // Latin noise after a Chinese name
             let trimmed = l3.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ' || c == '.' || c == '\'');
