@@ -839,6 +839,18 @@ mod tests {
         assert!(variants("30.120", &pairs()).contains(&30120.0));
         assert!(variants("; 163.00", &pairs()).contains(&168.0));
         assert!(!variants("30.12", &pairs()).contains(&3012.0));
+        // 3/5, the confusion heavily damaged scans show most
+        assert!(variants("3", &pairs()).contains(&5.0) && variants("15", &pairs()).contains(&13.0));
+    }
+
+    #[test]
+    fn a_score_of_3_for_5_is_read_back_when_the_total_says_so() {
+        // 30 + 25 + 35 + funds 10 = 100 full marks; 得分 30 + 23 + 35 + 10 =
+        // 98 against a printed 100: only the 3 read for a 5 closes the gap
+        let (mut r, raw) = record(&[("30", "30"), ("25", "23"), ("35", "35")], Some(("100", "100")));
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!(r.indicators[1].score, Some(25.0));
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[1].score"));
     }
 
     #[test]
