@@ -25,14 +25,17 @@
 //! - here: records from drafts; dates and short values cut out of OCR
 //!   noise; budget classes read against their known values; cells of pure
 //!   OCR noise left unread; a qualitative row scored in full given its lost
-//!   target or result; the doubts OCR'd text earns cell by cell (names
-//!   whose glyphs form no word against `govtab_match::lexicon`, stray marks,
-//!   a score one digit short of its 分值 with no reason given, a 分值 of 0,
-//!   budgets a hundredfold apart, attributes the document's other forms
-//!   print, cells computed from doubtful ones); and the doubt a scan as a
-//!   whole casts on its text cells (its OCR noise, its damaged rows, rows
-//!   missing from Σ 分值), which well-formed values, names the word list
-//!   reads whole and names read twice in a document escape.
+//!   target or result, and a row that met its worded target given its lost
+//!   分值 or 得分; a 三级 name run into its value word cut; a closed-list
+//!   value among specks read as it; the doubts OCR'd text earns cell by
+//!   cell (names whose glyphs form no word against `govtab_match::lexicon`,
+//!   stray marks, a score one digit short of its 分值 with no reason given,
+//!   a 分值 of 0, budgets a hundredfold apart, attributes, goal texts and
+//!   labels the document's forms print unread, cells computed from doubtful
+//!   ones); and the doubt a scan as a whole casts on its text cells (its
+//!   OCR noise, its damaged rows, rows missing from Σ 分值), which
+//!   well-formed values, names the word list reads whole, names read twice
+//!   in a document and attributes that vouch for themselves escape.
 
 mod checks;
 pub mod confidence;
