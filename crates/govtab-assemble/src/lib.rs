@@ -972,16 +972,17 @@ fn flag_unread_attributes(records: &mut [Record], ocr: &[bool], labelled: &[std:
     // the goal texts likewise (a form of the document's kind prints them),
     // when neither was read: one read beside an empty cell shows the block
     // read, and the cell printed empty
+    let goal = |r: &Record, path: &str| if path == "goal_expected" { r.goal_expected.is_some() } else { r.goal_actual.is_some() };
     let mut goals: Vec<(usize, &str, usize)> = Vec::new();
     for (i, r) in records.iter().enumerate() {
-        if !ocr.get(i).copied().unwrap_or(false) {
+        let block_unread = r.goal_expected.is_none() && r.goal_actual.is_none();
+        if !ocr.get(i).copied().unwrap_or(false) || !block_unread {
             continue;
         }
         let others: Vec<&Record> = records.iter().enumerate().filter(|(j, o)| *j != i && o.kind == r.kind).map(|(_, o)| o).collect();
-        for (path, mine, get) in [("goal_expected", &r.goal_expected, (|o: &Record| o.goal_expected.is_some()) as fn(&Record) -> bool), ("goal_actual", &r.goal_actual, |o: &Record| o.goal_actual.is_some())] {
-            let n = others.iter().filter(|o| get(o)).count();
-            let block_unread = r.goal_expected.is_none() && r.goal_actual.is_none();
-            if mine.is_none() && block_unread && n >= 1 && 2 * n >= others.len() && !r.flags.iter().any(|f| f.field == path) {
+        for path in ["goal_expected", "goal_actual"] {
+            let n = others.iter().filter(|o| goal(o, path)).count();
+            if n >= 1 && 2 * n >= others.len() && !r.flags.iter().any(|f| f.field == path) {
                 goals.push((i, path, n));
             }
         }
