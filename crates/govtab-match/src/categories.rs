@@ -229,8 +229,9 @@ pub fn resolve_categories(form: &mut FormDraft, m: &Matcher) {
     let satisfaction_last = vocab.level1.iter().rfind(|l| l.family == family).is_some_and(|l| l.name.contains("满意"));
     if form.ocr && form.ocr_noise >= govtab_model::NOISY_OCR && satisfaction_last && !l1.iter().any(|c| c.as_deref().is_some_and(|c| c.contains("满意"))) {
         let last_label = (0..n).rev().find(|&k| rows[k].l1.is_some() || rows[k].l2.is_some());
-        for i in last_label.map(|k| k + 1).unwrap_or(n)..n {
-            if how[i] != "merged cell, filled down" || form.indicators[i].garbled_category {
+        let after = last_label.map(|k| k + 1).unwrap_or(n);
+        for (i, how) in how.iter().enumerate().skip(after) {
+            if *how != "merged cell, filled down" || form.indicators[i].garbled_category {
                 continue;
             }
             for c in ["level1", "level2"] {
