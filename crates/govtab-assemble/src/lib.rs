@@ -349,6 +349,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     }
     if f.ocr {
         split_value_word_tails(&mut record, vocab);
+        split_names_run_into_the_next_row(&mut record);
     }
     if f.ocr || set.source == govtab_model::SourceKind::TextDump {
         flag_doubtful_names(&mut record, vocab);
@@ -903,6 +904,30 @@ fn split_value_word_tails(r: &mut Record, vocab: &Vocabulary) {
     }
 }
 
+/// On a scan, two 三级 names in one cell, a rule mark between them
+/// ("预算刚性约束_ 涉密专用防火墙"), above a row whose 三级 cell is empty:
+/// OCR read the lower row's name on the upper row's line. The second name
+/// goes down to its row (logged, both flagged).
+fn split_names_run_into_the_next_row(r: &mut Record) {
+    static TWO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"^(\p{Han}{3,})[ _|~]*[_|~][ _|~]*(\p{Han}{3,})$").expect("a valid two-name pattern"));
+    for i in 0..r.indicators.len().saturating_sub(1) {
+        if r.indicators[i + 1].level3.is_some() {
+            continue;
+        }
+        let Some(name) = r.indicators[i].level3.clone() else { continue };
+        let Some(c) = TWO.captures(&name) else { continue };
+        let (upper, lower) = (c[1].to_string(), c[2].to_string());
+        let why = format!("'{name}': two 三级 names in one cell; the second taken as the next row's, whose cell is empty");
+        r.repairs.push(Repair::new(format!("indicators[{i}].level3"), STAGE, &name, &upper, "the next row's name read on this row's line: cut"));
+        r.repairs.push(Repair::new(format!("indicators[{}].level3", i + 1), STAGE, "", &lower, "name read on the row above's line"));
+        for k in [i, i + 1] {
+            r.flags.push(Flag::new(format!("indicators[{k}].level3"), STAGE, why.clone()));
+        }
+        r.indicators[i].level3 = Some(upper);
+        r.indicators[i + 1].level3 = Some(lower);
+    }
+}
+
 /// A qualitative value word (全区共享) after a whole 三级 name (one ending
 /// …率, …性, …度, …量, …数), printed once or more: the row's cells ran
 /// together.
@@ -1128,6 +1153,25 @@ mod tests {
         split_value_word_tails(&mut r, &v);
         assert_eq!(r.indicators[0].level3.as_deref(), Some("及时"));
         assert!(r.repairs.is_empty());
+    }
+
+    #[test]
+    fn a_lower_rows_name_read_on_the_line_above_goes_down_to_its_row() {
+        let mut r = record(&[None, None, None], 0);
+        let names = ["预算刚性约束_ 涉密专用防火墙", "", "结合专项行动，定期通报"];
+        for (ind, n) in r.indicators.iter_mut().zip(names) {
+            ind.level3 = (!n.is_empty()).then(|| n.to_string());
+        }
+        split_names_run_into_the_next_row(&mut r);
+        let got: Vec<Option<&str>> = r.indicators.iter().map(|i| i.level3.as_deref()).collect();
+        assert_eq!(got, [Some("预算刚性约束"), Some("涉密专用防火墙"), Some("结合专项行动，定期通报")]);
+        assert!(r.flags.iter().any(|f| f.field == "indicators[1].level3") && r.flags.iter().any(|f| f.field == "indicators[0].level3"));
+        // the row below has its own name: nothing moves
+        let mut r = record(&[None, None], 0);
+        r.indicators[0].level3 = Some("预算刚性约束_ 涉密专用防火墙".into());
+        r.indicators[1].level3 = Some("全年任务数".into());
+        split_names_run_into_the_next_row(&mut r);
+        assert_eq!(r.indicators[0].level3.as_deref(), Some("预算刚性约束_ 涉密专用防火墙"));
     }
 
     #[test]
