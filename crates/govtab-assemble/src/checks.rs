@@ -654,8 +654,34 @@ fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
     r.flags.retain(|f| !(f.stage == STAGE && f.reason.starts_with("number read from damaged text") && cells.contains(&f.field)));
 }
 
+/// A row whose 分值 or 得分 cell read two numbers ("1 15.00": a speck, then
+/// the number) and kept the first, which breaks 得分 ≤ 分值: the other
+/// number of the cell, when it alone holds the row within the full marks,
+/// is the cell's (repair; the damaged-text flag stays).
+fn other_number_fits(r: &mut Record, raw: &RawCells, full_marks: f64) {
+    static NUM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"\d+(?:\.\d+)?").expect("a valid number pattern"));
+    for i in 0..r.indicators.len() {
+        let (Some(w), Some(s)) = (r.indicators[i].weight, r.indicators[i].score) else { continue };
+        if s <= w + TOL {
+            continue;
+        }
+        for (field, now) in [("weight", w), ("score", s)] {
+            let path = format!("indicators[{i}].{field}");
+            let Some(text) = raw.get(&path) else { continue };
+            let others: Vec<f64> = NUM.find_iter(text).filter_map(|m| m.as_str().parse::<f64>().ok()).filter(|v| (v - now).abs() > TOL).collect();
+            let fits: Vec<f64> = others.into_iter().filter(|&v| v <= full_marks + TOL && if field == "weight" { s <= v + TOL } else { v <= w + TOL }).collect();
+            if let [v] = fits[..] {
+                r.repairs.push(Repair::new(&path, STAGE, text, crate::fmt_num(v), format!("the cell read two numbers; {} breaks 得分 ≤ 分值, {} holds it", crate::fmt_num(now), crate::fmt_num(v))));
+                set(r, &path, v);
+                break;
+            }
+        }
+    }
+}
+
 pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &Layout) {
     if r.kind == "self_evaluation" {
+        other_number_fits(r, raw, layout.full_marks);
         fill_no_points_lost(r, raw);
         // one unreadable 分值: the sum fixes it
         let total_w = r.total_weight.unwrap_or(100.0);
@@ -841,6 +867,21 @@ mod tests {
         assert!(!variants("30.12", &pairs()).contains(&3012.0));
         // 3/5, the confusion heavily damaged scans show most
         assert!(variants("3", &pairs()).contains(&5.0) && variants("15", &pairs()).contains(&13.0));
+    }
+
+    #[test]
+    fn a_cell_that_read_two_numbers_takes_the_one_that_holds_its_row() {
+        // "1 15.00": a speck, then the 分值; the 得分 15 says which
+        let (mut r, mut raw) = record(&[("1", "15"), ("20", "20")], None);
+        raw.insert("indicators[0].weight".into(), "1 15.00".into());
+        other_number_fits(&mut r, &raw, 100.0);
+        assert_eq!(r.indicators[0].weight, Some(15.0));
+        assert!(r.repairs.iter().any(|x| x.field == "indicators[0].weight" && x.after == "15"));
+        // two numbers that would both hold the row: left to the checks
+        let (mut r, mut raw) = record(&[("1", "15")], None);
+        raw.insert("indicators[0].weight".into(), "1 15 20".into());
+        other_number_fits(&mut r, &raw, 100.0);
+        assert_eq!(r.indicators[0].weight, Some(1.0));
     }
 
     #[test]
