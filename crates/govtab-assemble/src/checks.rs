@@ -655,11 +655,15 @@ fn confirm(r: &mut Record, cells: &[String], failures: Failures) {
 }
 
 /// A row whose 分值 or 得分 cell read two numbers ("1 15.00": a speck, then
-/// the number) and kept the first, which breaks 得分 ≤ 分值: the other
-/// number of the cell, when it alone holds the row within the full marks,
-/// is the cell's (repair; the damaged-text flag stays).
+/// the number) and kept the first (`parse_number`), which breaks 得分 ≤
+/// 分值: another word of the cell, read as `parse_number` reads it, when it
+/// alone holds the row within the full marks, is the cell's (repair; the
+/// damaged-text flag stays).
 fn other_number_fits(r: &mut Record, raw: &RawCells, full_marks: f64) {
-    static NUM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| regex::Regex::new(r"\d+(?:\.\d+)?").expect("a valid number pattern"));
+    let number = |w: &str| match crate::parse_number(w) {
+        crate::Parsed::Clean(v) | crate::Parsed::Repaired(v, _) => Some(v),
+        _ => None,
+    };
     for i in 0..r.indicators.len() {
         let (Some(w), Some(s)) = (r.indicators[i].weight, r.indicators[i].score) else { continue };
         if s <= w + TOL {
@@ -668,7 +672,7 @@ fn other_number_fits(r: &mut Record, raw: &RawCells, full_marks: f64) {
         for (field, now) in [("weight", w), ("score", s)] {
             let path = format!("indicators[{i}].{field}");
             let Some(text) = raw.get(&path) else { continue };
-            let others: Vec<f64> = NUM.find_iter(text).filter_map(|m| m.as_str().parse::<f64>().ok()).filter(|v| (v - now).abs() > TOL).collect();
+            let others: Vec<f64> = text.split_whitespace().filter_map(number).filter(|v| (v - now).abs() > TOL).collect();
             let fits: Vec<f64> = others.into_iter().filter(|&v| v <= full_marks + TOL && if field == "weight" { s <= v + TOL } else { v <= w + TOL }).collect();
             if let [v] = fits[..] {
                 r.repairs.push(Repair::new(&path, STAGE, text, crate::fmt_num(v), format!("the cell read two numbers; {} breaks 得分 ≤ 分值, {} holds it", crate::fmt_num(now), crate::fmt_num(v))));

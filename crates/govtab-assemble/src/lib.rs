@@ -346,8 +346,6 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
     if f.ocr {
         checks::total_weight_is_full_marks(&mut record, vocab.full_marks);
         confirm_fund_rows_by_place(&mut record, &layout);
-    }
-    if f.ocr {
         split_value_word_tails(&mut record, vocab);
         split_names_run_into_the_next_row(&mut record);
     }
@@ -861,7 +859,7 @@ fn flag_doubtful_names(r: &mut Record, vocab: &Vocabulary) {
             }
             format!("stray mark '{c}' in '{text}'")
         } else if let Some(v) = path.ends_with(".level3").then(|| value_word_tail(text, vocab)).flatten() {
-            format!("'{text}' ends with the value word '{v}': cells run together")
+            value_word_doubt(text, v)
         } else {
             continue;
         };
@@ -882,7 +880,7 @@ fn split_value_word_tails(r: &mut Record, vocab: &Vocabulary) {
         let head = name.trim_end_matches(word).to_string();
         let copies = (name.len() - head.len()) / word.len();
         let path = |c: &str| format!("indicators[{i}].{c}");
-        let why = format!("'{name}' ends with the value word '{word}': cells run together");
+        let why = value_word_doubt(&name, word);
         r.repairs.push(Repair::new(path("level3"), STAGE, &name, &head, "三级 name cut before the value word its row's cells ran into it"));
         r.flags.push(Flag::new(path("level3"), STAGE, why.clone()));
         let mut left = copies;
@@ -928,6 +926,11 @@ fn split_names_run_into_the_next_row(r: &mut Record) {
     }
 }
 
+/// The doubt on a 三级 name run on into its row's value word.
+fn value_word_doubt(name: &str, word: &str) -> String {
+    format!("'{name}' ends with the value word '{word}': cells run together")
+}
+
 /// A qualitative value word (全区共享) after a whole 三级 name (one ending
 /// …率, …性, …度, …量, …数), printed once or more: the row's cells ran
 /// together.
@@ -958,62 +961,53 @@ fn flag_odd_rows(r: &mut Record) {
     r.flags.extend(flags);
 }
 
-/// An attribute the document's other forms of the same kind print, missing
-/// from a scanned form: OCR lost its label or its value. The cell is
-/// flagged (nothing to read back).
+/// An attribute the document's other forms of the same kind print (its
+/// value or its label read), or whose label the form itself printed,
+/// missing from a scanned form; likewise its goal texts, when neither was
+/// read: OCR lost the label or the value. The cell is flagged (nothing to
+/// read back).
 fn flag_unread_attributes(records: &mut [Record], ocr: &[bool], labelled: &[std::collections::BTreeSet<String>]) {
     let mut flags: Vec<(usize, String, String)> = Vec::new();
     // a form prints an attribute when its value or its label was read
     let prints = |j: usize, k: &str| records[j].attributes.contains_key(k) || labelled.get(j).is_some_and(|l| l.contains(k));
+    let goal = |r: &Record, path: &str| if path == "goal_expected" { r.goal_expected.is_some() } else { r.goal_actual.is_some() };
     for (i, r) in records.iter().enumerate() {
         if !ocr.get(i).copied().unwrap_or(false) {
             continue;
         }
+        let others: Vec<usize> = (0..records.len()).filter(|&j| j != i && records[j].kind == r.kind).collect();
         // its own label read, its value not
         for k in labelled.get(i).into_iter().flatten().filter(|k| !r.attributes.contains_key(k.as_str())) {
-            flags.push((i, k.clone(), format!("label {k} printed; its value not read (OCR)")));
+            flags.push((i, format!("attributes.{k}"), format!("label {k} printed; its value not read (OCR)")));
         }
-        let others: Vec<usize> = (0..records.len()).filter(|&j| j != i && records[j].kind == r.kind).collect();
-        if others.len() < 2 {
-            continue;
-        }
-        let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
-        for &j in &others {
-            let own = records[j].attributes.keys().map(String::as_str);
-            let seen = labelled.get(j).into_iter().flatten().map(String::as_str);
-            for k in own.chain(seen).collect::<std::collections::BTreeSet<&str>>() {
-                *keys.entry(k).or_default() += 1;
+        if others.len() >= 2 {
+            let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+            for &j in &others {
+                let own = records[j].attributes.keys().map(String::as_str);
+                let seen = labelled.get(j).into_iter().flatten().map(String::as_str);
+                for k in own.chain(seen).collect::<std::collections::BTreeSet<&str>>() {
+                    *keys.entry(k).or_default() += 1;
+                }
+            }
+            for (k, n) in keys {
+                if 2 * n >= others.len() && !prints(i, k) {
+                    flags.push((i, format!("attributes.{k}"), format!("not read: {n} other forms of the document print {k}")));
+                }
             }
         }
-        for (k, n) in keys {
-            if 2 * n >= others.len() && !prints(i, k) {
-                flags.push((i, k.to_string(), format!("not read: {n} other forms of the document print {k}")));
-            }
-        }
-    }
-    for (i, k, why) in flags {
-        records[i].flags.push(Flag::new(format!("attributes.{k}"), STAGE, why));
-    }
-    // the goal texts likewise (a form of the document's kind prints them),
-    // when neither was read: one read beside an empty cell shows the block
-    // read, and the cell printed empty
-    let goal = |r: &Record, path: &str| if path == "goal_expected" { r.goal_expected.is_some() } else { r.goal_actual.is_some() };
-    let mut goals: Vec<(usize, &str, usize)> = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        let block_unread = r.goal_expected.is_none() && r.goal_actual.is_none();
-        if !ocr.get(i).copied().unwrap_or(false) || !block_unread {
-            continue;
-        }
-        let others: Vec<&Record> = records.iter().enumerate().filter(|(j, o)| *j != i && o.kind == r.kind).map(|(_, o)| o).collect();
-        for path in ["goal_expected", "goal_actual"] {
-            let n = others.iter().filter(|o| goal(o, path)).count();
-            if n >= 1 && 2 * n >= others.len() && !r.flags.iter().any(|f| f.field == path) {
-                goals.push((i, path, n));
+        // the goal texts, when neither was read: one read beside an empty
+        // cell shows the block read, and the cell printed empty
+        if r.goal_expected.is_none() && r.goal_actual.is_none() {
+            for path in ["goal_expected", "goal_actual"] {
+                let n = others.iter().filter(|&&j| goal(&records[j], path)).count();
+                if n >= 1 && 2 * n >= others.len() && !r.flags.iter().any(|f| f.field == path) {
+                    flags.push((i, path.to_string(), format!("not read: {n} other forms of the document print it")));
+                }
             }
         }
     }
-    for (i, path, n) in goals {
-        records[i].flags.push(Flag::new(path, STAGE, format!("not read: {n} other forms of the document print it")));
+    for (i, path, why) in flags {
+        records[i].flags.push(Flag::new(path, STAGE, why));
     }
     // the 评分等级 likewise
     let graded = records.iter().filter(|r| r.grade.is_some()).count();
