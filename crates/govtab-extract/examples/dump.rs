@@ -62,7 +62,15 @@ fn print(out: &mut impl Write, doc: &govtab_model::Document, cols: bool) -> std:
                 let cells: Vec<String> = line
                     .cells
                     .iter()
-                    .map(|c| format!("[{:.0}]{}", c.bbox.map(|b| b.x0).unwrap_or(-1.0), c.text.replace('\n', "\\n")))
+                    .map(|c| {
+                        // a number read from the picture: `text{picture: …, OCR layer: …}`
+                        let seen = match (&c.pictured, &c.ocr_text) {
+                            (Some(p), Some(o)) => format!("{{picture: {p}, OCR layer: {o}}}"),
+                            (Some(p), None) => format!("{{picture: {p}}}"),
+                            _ => String::new(),
+                        };
+                        format!("[{:.0}]{}{seen}", c.bbox.map(|b| b.x0).unwrap_or(-1.0), c.text.replace('\n', "\\n"))
+                    })
                     .collect();
                 writeln!(out, "{:6.1} {}", line.y.unwrap_or(0.0), cells.join("\t"))?;
             } else {

@@ -45,11 +45,19 @@ pub struct Cell {
     /// Font size in points, for PDFs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font_size: Option<f32>,
+    /// Scanned table cells: the number the page picture shows in the cell,
+    /// read apart from the OCR text layer (extract's `digits`). When it
+    /// differs from the layer's text it replaces it in `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pictured: Option<String>,
+    /// The OCR layer's text, when the picture's reading replaced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_text: Option<String>,
 }
 
 impl Cell {
     pub fn text(text: impl Into<String>, col: u32) -> Self {
-        Cell { text: text.into(), col, bbox: None, font_size: None }
+        Cell { text: text.into(), col, bbox: None, font_size: None, pictured: None, ocr_text: None }
     }
 }
 

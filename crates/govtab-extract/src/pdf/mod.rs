@@ -27,6 +27,7 @@
 
 mod cmap;
 mod collect;
+mod digits;
 mod layout;
 mod prepare;
 mod raster;
@@ -52,6 +53,9 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
     let mut tally = repair::Tally::default();
     // One font cache for the whole document (stock pdf-extract's is per page).
     let mut reader = pdf_extract::DocPages::new(&doc);
+    // Scanned number cells' ink (page, line, cell), read once the whole
+    // document has taught its digits.
+    let mut inks: Vec<(usize, usize, usize, digits::CellInk)> = Vec::new();
     // A page's operations are dropped once it is read (while in cache).
     for (info, ops) in infos.iter().zip(ops) {
         let n = info.number;
@@ -103,16 +107,14 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
         let height = page.height.unwrap_or(ink.height);
         let ocr = info.is_ocr();
         page.ocr = ocr;
-        if ocr && ink.rules.is_empty() {
-            scan_rules(&doc, info, &mut ink);
-        }
+        let scan = if ocr && ink.rules.is_empty() { scan_rules(&doc, info, &mut ink) } else { None };
         let mut no = 0;
         for out in layout::layout(&ink, layout::LayoutOptions { ocr }) {
             let cells: Vec<Cell> = out
                 .cells
                 .iter()
                 .enumerate()
-                .map(|(i, c)| Cell { text: repair::repair_text(&c.text, ocr, &mut tally), col: i as u32, bbox: Some(c.bbox), font_size: c.font_size })
+                .map(|(i, c)| Cell { text: repair::repair_text(&c.text, ocr, &mut tally), col: i as u32, bbox: Some(c.bbox), font_size: c.font_size, pictured: None, ocr_text: None })
                 .collect();
             if !out.in_table && height > 0.0 && (out.y > 0.9 * height || out.y < 0.1 * height) {
                 let joined = cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" ");
@@ -125,10 +127,21 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
                 continue;
             }
             no += 1;
+            if let (Some(scan), true) = (&scan, out.in_table) {
+                let pic = digits::Picture { px: &scan.upright.px, w: scan.upright.w, h: scan.upright.h, ink: scan.ink, paper: scan.paper, sx: scan.frame.sx, sy: scan.frame.sy, page_h: scan.frame.page_h };
+                for (k, c) in cells.iter().enumerate() {
+                    if maybe_number(&c.text) {
+                        if let Some(cell_ink) = c.bbox.and_then(|b| digits::segment(&pic, b)) {
+                            inks.push((pages.len(), page.lines.len(), k, cell_ink));
+                        }
+                    }
+                }
+            }
             page.lines.push(Line { no, layout: LineLayout::Positioned, cells, y: Some(out.y) });
         }
         pages.push(page);
     }
+    read_pictured(&mut pages, &inks, &mut tally);
     Ok(Document {
         doc: name.to_string(),
         path: path.display().to_string(),
@@ -141,18 +154,51 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
 }
 
 /// An OCR'd scan draws no rules: find them in its page picture, and turn
-/// the glyphs upright with them.
-fn scan_rules(doc: &lopdf::Document, info: &prepare::PageInfo, ink: &mut collect::PageInk) {
-    let (Some((id, iw, ih)), Some(w), Some(h)) = (info.scan_image, info.width, info.height) else { return };
+/// the glyphs upright with them. The scan (with its upright picture) is
+/// kept for reading number cells.
+fn scan_rules(doc: &lopdf::Document, info: &prepare::PageInfo, ink: &mut collect::PageInk) -> Option<raster::Scan> {
+    let (Some((id, iw, ih)), Some(w), Some(h)) = (info.scan_image, info.width, info.height) else { return None };
     // Only a picture of the whole page (same proportions) maps to it.
     if iw == 0 || ih == 0 || ((iw as f32 / ih as f32) / (w / h) - 1.0).abs() > 0.03 {
+        return None;
+    }
+    let img = raster::decode(doc, id)?;
+    let mut scan = raster::scan(&img, w, h)?;
+    scan.frame.glyphs(&mut ink.glyphs);
+    raster::drop_text_strokes(&mut scan.rules, &ink.glyphs);
+    ink.rules = std::mem::take(&mut scan.rules);
+    Some(scan)
+}
+
+/// Could the OCR text of a cell be a number, misread or not: no ideograph
+/// in it, and short.
+fn maybe_number(text: &str) -> bool {
+    text.chars().count() <= 24 && !text.chars().any(repair::is_cjk)
+}
+
+/// Read the scanned number cells from their pictures, with digit shapes
+/// the document's own cleanly read numbers teach (see [`digits`]).
+fn read_pictured(pages: &mut [Page], inks: &[(usize, usize, usize, digits::CellInk)], tally: &mut repair::Tally) {
+    if inks.is_empty() {
         return;
     }
-    let Some(img) = raster::decode(doc, id) else { return };
-    if let Some((mut rules, frame)) = raster::rules(&img, w, h) {
-        frame.glyphs(&mut ink.glyphs);
-        raster::drop_text_strokes(&mut rules, &ink.glyphs);
-        ink.rules = rules;
+    let templates = digits::Templates::learn(inks.iter().map(|(p, l, c, ink)| (ink, pages[*p].lines[*l].cells[*c].text.as_str())));
+    let debug = std::env::var_os("GOVTAB_DIGITS_DEBUG").is_some();
+    if debug {
+        eprintln!("templates: {} typical {:.4}", templates.known(), templates.typical);
+    }
+    for (p, l, c, ink) in inks {
+        if debug {
+            eprintln!("p{} l{} c{} {:?} -> {:?} {}", p + 1, l, c, pages[*p].lines[*l].cells[*c].text, templates.read(ink), templates.explain(ink));
+        }
+        let Some(read) = templates.read(ink) else { continue };
+        let cell = &mut pages[*p].lines[*l].cells[*c];
+        let layer: String = cell.text.chars().filter(|c| !c.is_whitespace()).collect();
+        if layer != read {
+            tally.note(repair::Kind::Pictured, 1, &cell.text, &read);
+            cell.ocr_text = Some(std::mem::replace(&mut cell.text, read.clone()));
+        }
+        cell.pictured = Some(read);
     }
 }
 

@@ -120,9 +120,9 @@ fn decode_raw(data: &[u8], w: usize, h: usize, bpc: usize, comps: usize) -> Opti
 /// (dx/dy), both in image pixels (y down).
 pub struct Upright {
     /// Pixels per point.
-    sx: f32,
-    sy: f32,
-    page_h: f32,
+    pub sx: f32,
+    pub sy: f32,
+    pub page_h: f32,
     cx: f32,
     cy: f32,
     th: f32,
@@ -162,7 +162,23 @@ impl Upright {
 /// hairline averaged down by the scan and the decoder), but it is still
 /// darker than the paper just above and below it (left and right of it for
 /// a vertical rule).
+#[cfg(test)]
 pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright)> {
+    scan(img, page_w, page_h).map(|s| (s.rules, s.frame))
+}
+
+/// What [`scan`] reads from a page picture: its rules, the frame they are
+/// in, the upright picture itself and its ink and paper grey levels.
+pub struct Scan {
+    pub rules: Vec<Rule>,
+    pub frame: Upright,
+    pub upright: Gray,
+    pub ink: u8,
+    pub paper: u8,
+}
+
+/// [`rules`], keeping the upright picture (for [`super::digits`]).
+pub fn scan(img: &Gray, page_w: f32, page_h: f32) -> Option<Scan> {
     let (w, h) = (img.w, img.h);
     if w.max(h) > MAX_SIDE {
         return None;
@@ -205,7 +221,7 @@ pub fn rules(img: &Gray, page_w: f32, page_h: f32) -> Option<(Vec<Rule>, Upright
         }
     }
     let hs = out.iter().filter(|r| r.horizontal).count();
-    (hs >= 2 && out.len() - hs >= 2).then_some((out, frame))
+    (hs >= 2 && out.len() - hs >= 2).then_some(Scan { rules: out, frame, upright: Gray { w, h, px: up }, ink, paper })
 }
 
 /// The upright grey picture: each upright pixel (x, y) from the scan pixel

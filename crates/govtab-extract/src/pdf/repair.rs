@@ -102,6 +102,7 @@ pub enum Kind {
     OcrTightSpace,
     FullWidth,
     HeaderFooter,
+    Pictured,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -140,6 +141,7 @@ impl Tally {
                     Kind::OcrTightSpace => format!("{n} spaces inside numbers or brackets removed (OCR text layer)"),
                     Kind::FullWidth => format!("{n} full-width digits/letters/ASCII punctuation made half-width"),
                     Kind::HeaderFooter => format!("{n} page header/footer lines dropped"),
+                    Kind::Pictured => format!("{n} scanned number cells read from the page picture where the OCR layer read otherwise"),
                 };
                 Repair::new("*", "extract", before, after, reason)
             })

@@ -1,0 +1,485 @@
+//! Numbers in a scanned table's cells, read from the page picture.
+//!
+//! The OCR text layer of a badly scanned page misreads digits that the
+//! picture under it shows plainly ('onl' or '13.00' where the page prints
+//! 15.00). A number cell is read a second time, from the picture, by the
+//! shapes of the document's own digits:
+//!
+//! 1. [`segment`]: the cell's rectangle (between its rules) is cut from the
+//!    upright picture, thresholded halfway between paper and ink, and split
+//!    into 8-connected components. Pieces that overlap in x join into one
+//!    symbol (a broken stroke, the rings of '%'). Symbols as tall as the
+//!    line are glyphs; a small one on the baseline in the gap between two
+//!    glyphs is a decimal point (a comma when it hangs below the baseline);
+//!    specks elsewhere are ignored. Anything else — a remnant of a rule,
+//!    two text lines, a piece of an ideograph — leaves the cell unread.
+//! 2. [`Templates::learn`]: the glyphs of the cells whose OCR text is a
+//!    well-formed number with exactly as many glyphs and points as the
+//!    picture shows are labelled by that text. Per character the medoid of
+//!    its shapes is taken, then the mean of the shapes nearer to it than to
+//!    any other character's medoid: a label the OCR got wrong is outvoted.
+//! 3. [`Templates::read`]: each glyph is the character of its nearest
+//!    template when that is near (within [`TOLERANCE`]× the typical
+//!    distance of a labelled glyph to its own template) and clearly nearer
+//!    than any other character's ([`MARGIN`]); otherwise the cell has no
+//!    reading. A reading must be a well-formed number.
+//!
+//! Nothing here knows the digits' font: a document teaches its own, and a
+//! character it never printed cleanly is never read.
+
+use govtab_model::BBox;
+
+/// Shape grid: rows over the line's height, columns across.
+const GH: usize = 20;
+const GW: usize = 16;
+const CELLS: usize = GH * GW;
+
+/// A glyph's shape: ink per grid cell, the line's height over [`GH`] rows,
+/// the glyph centred across [`GW`] columns of the same size, lightly blurred.
+pub type Shape = Box<[f32; CELLS]>;
+
+/// Near enough: a glyph's distance to its template, over the median
+/// distance of the labelled glyphs to their own templates.
+pub const TOLERANCE: f32 = 3.0;
+/// Clearly nearest: the nearest template's distance over the next
+/// character's.
+pub const MARGIN: f32 = 0.6;
+/// A pixel is ink when it is darker than the paper by this share of the
+/// paper-to-ink contrast.
+const INK_FROM_PAPER: f32 = 0.2;
+/// Fewest labelled glyphs of a character for it to get a template.
+const MIN_SAMPLES: usize = 2;
+
+/// One symbol of a cell, left to right.
+#[derive(Debug, Clone)]
+pub enum Sym {
+    Glyph(Shape),
+    /// A small mark on the baseline between two glyphs: '.' or ','.
+    Point(char),
+}
+
+/// The ink of one cell, segmented.
+#[derive(Debug, Clone, Default)]
+pub struct CellInk {
+    pub syms: Vec<Sym>,
+}
+
+impl CellInk {
+    fn glyphs(&self) -> impl Iterator<Item = &Shape> {
+        self.syms.iter().filter_map(|s| match s {
+            Sym::Glyph(g) => Some(g),
+            Sym::Point(_) => None,
+        })
+    }
+}
+
+/// The upright page picture and how it maps to page points.
+pub struct Picture<'a> {
+    pub px: &'a [u8],
+    pub w: usize,
+    pub h: usize,
+    pub ink: u8,
+    pub paper: u8,
+    /// Pixels per point.
+    pub sx: f32,
+    pub sy: f32,
+    pub page_h: f32,
+}
+
+struct Comp {
+    x0: usize,
+    x1: usize,
+    y0: usize,
+    y1: usize,
+    pixels: Vec<(usize, usize)>,
+}
+
+impl Comp {
+    fn w(&self) -> usize {
+        self.x1 - self.x0 + 1
+    }
+    fn h(&self) -> usize {
+        self.y1 - self.y0 + 1
+    }
+}
+
+/// The symbols of the cell at `b` (upright page points). None when the
+/// cell's ink is not one line of glyphs and points (or there is none).
+pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
+    let inset = (1.2 * pic.sx).round().max(2.0);
+    let fx0 = (b.x0 * pic.sx + inset).max(0.0);
+    let fx1 = (b.x1 * pic.sx - inset).min(pic.w as f32);
+    let fy0 = ((pic.page_h - b.y1) * pic.sy + inset).max(0.0);
+    let fy1 = ((pic.page_h - b.y0) * pic.sy - inset).min(pic.h as f32);
+    if fx1 - fx0 < 8.0 || fy1 - fy0 < 8.0 {
+        return None;
+    }
+    let (x0, x1, y0, y1) = (fx0 as usize, fx1 as usize, fy0 as usize, fy1 as usize);
+    let (cw, ch) = (x1 - x0, y1 - y0);
+    if cw * ch > 400_000 {
+        return None;
+    }
+    // thin strokes of a scanned digit are light grey: ink is anything
+    // clearly darker than the paper, weighted by how dark it is
+    let span = (pic.paper as f32 - pic.ink as f32).max(1.0);
+    let thr = pic.paper as f32 - INK_FROM_PAPER * span;
+    let cut: Vec<u8> = (0..ch).flat_map(|y| pic.px[(y0 + y) * pic.w + x0..(y0 + y) * pic.w + x1].iter().copied()).collect();
+    let dark: Vec<bool> = cut.iter().map(|&p| (p as f32) < thr).collect();
+    let weight = |x: usize, y: usize| ((pic.paper as f32 - cut[y * cw + x] as f32) / span * 1.4).clamp(0.0, 1.0);
+    let mut comps = components(&dark, cw, ch);
+    // remnants of the cell's rules: as long as the cell, or thin along an edge
+    comps.retain(|c| {
+        let touches = c.x0 == 0 || c.y0 == 0 || c.x1 + 1 == cw || c.y1 + 1 == ch;
+        !(c.w() * 10 > cw * 9 || c.h() * 10 > ch * 9 || (touches && (c.w() <= 3 || c.h() <= 3) && c.pixels.len() >= 6))
+    });
+    let line_h = comps.iter().filter(|c| c.pixels.len() >= 10).map(|c| c.h()).max()?;
+    if line_h < 8 {
+        return None;
+    }
+    let hf = line_h as f32;
+    // parts of glyphs: joined when they overlap in x
+    let (mut parts, small): (Vec<Comp>, Vec<Comp>) = comps.into_iter().partition(|c| c.h() as f32 >= 0.3 * hf);
+    parts.sort_by_key(|c| c.x0);
+    let mut syms: Vec<Comp> = Vec::new();
+    for c in parts {
+        if let Some(last) = syms.last_mut() {
+            let overlap = (last.x1.min(c.x1) as i64 - last.x0.max(c.x0) as i64 + 1) as f32;
+            if overlap >= 0.3 * last.w().min(c.w()) as f32 {
+                last.x0 = last.x0.min(c.x0);
+                last.x1 = last.x1.max(c.x1);
+                last.y0 = last.y0.min(c.y0);
+                last.y1 = last.y1.max(c.y1);
+                last.pixels.extend(c.pixels);
+                continue;
+            }
+        }
+        syms.push(c);
+    }
+    if syms.iter().any(|s| (s.h() as f32) < 0.6 * hf) {
+        return None;
+    }
+    // glyphs the scan ran together ("00" as one blot): cut where the ink
+    // is thinnest near where an even split would put the cuts
+    if std::env::var_os("GOVTAB_DIGITS_DEBUG").is_some() {
+        eprintln!("widths {:?} h {}", syms.iter().map(|s| format!("{:.2}", s.w() as f32 / hf)).collect::<Vec<_>>(), line_h);
+    }
+    // one glyph's width: the cell's own single glyphs tell it best
+    let mut single: Vec<f32> = syms.iter().map(|s| s.w() as f32 / hf).filter(|w| (0.5..=RUN_TOGETHER).contains(w)).collect();
+    single.sort_by(|a, b| a.total_cmp(b));
+    let glyph_w = single.get(single.len() / 2).copied().unwrap_or(GLYPH_WIDTH);
+    let syms: Vec<Comp> = syms.into_iter().flat_map(|s| split_wide(s, hf, glyph_w, &weight)).collect();
+    // one line: the glyphs share a baseline and a top
+    let mut bottoms: Vec<usize> = syms.iter().map(|s| s.y1).collect();
+    bottoms.sort_unstable();
+    let base = bottoms[bottoms.len() / 2];
+    let mut tops: Vec<usize> = syms.iter().map(|s| s.y0).collect();
+    tops.sort_unstable();
+    let top = tops[tops.len() / 2];
+    if syms.iter().any(|s| (s.y1 as f32 - base as f32).abs() > 0.2 * hf || (s.y0 as f32 - top as f32).abs() > 0.25 * hf) {
+        return None;
+    }
+    let mut out: Vec<(usize, Sym)> = syms.iter().map(|s| (s.x0, Sym::Glyph(shape(s, top, hf, &weight)))).collect();
+    for c in small {
+        let between = syms.windows(2).any(|p| c.x0 > p[0].x1 && c.x1 < p[1].x0);
+        let on_base = c.y1 + 1 >= base && c.y1 as f32 <= base as f32 + 0.3 * hf && (c.y0 as f32) > top as f32 + 0.5 * hf;
+        let sized = (c.w() as f32) <= 0.4 * hf && (c.h() as f32) <= 0.4 * hf && c.pixels.len() as f32 >= 0.012 * hf * hf;
+        if between && on_base && sized {
+            let mark = if c.y1 as f32 > base as f32 + 0.1 * hf { ',' } else { '.' };
+            out.push((c.x0, Sym::Point(mark)));
+        } else if between && sized && c.pixels.len() as f32 >= 0.05 * hf * hf {
+            // a mark of some size between the glyphs that is no point ('-', '/')
+            return None;
+        }
+    }
+    out.sort_by_key(|(x, _)| *x);
+    Some(CellInk { syms: out.into_iter().map(|(_, s)| s).collect() })
+}
+
+/// Wider than this (× line height) a symbol is glyphs run together.
+const RUN_TOGETHER: f32 = 0.95;
+/// The width (× line height) of one glyph, to count those run together,
+/// when the cell shows none alone.
+const GLYPH_WIDTH: f32 = 0.68;
+
+/// A symbol cut into the glyphs it holds when it is too wide for one.
+fn split_wide(s: Comp, line_h: f32, glyph_w: f32, weight: &impl Fn(usize, usize) -> f32) -> Vec<Comp> {
+    let w = s.w() as f32;
+    if w <= RUN_TOGETHER * line_h {
+        return vec![s];
+    }
+    let k = ((w / (glyph_w * line_h)).round() as usize).clamp(2, 6);
+    let mut column = vec![0f32; s.w()];
+    for &(x, y) in &s.pixels {
+        column[x - s.x0] += weight(x, y);
+    }
+    let reach = (0.15 * line_h).round() as i64;
+    let mut cuts = Vec::new();
+    for j in 1..k {
+        let at = (j as f32 * w / k as f32).round() as i64;
+        let lo = (at - reach).max(1);
+        let hi = (at + reach).min(s.w() as i64 - 1);
+        if let Some(c) = (lo..=hi).min_by(|a, b| column[*a as usize].total_cmp(&column[*b as usize])) {
+            cuts.push(s.x0 + c as usize);
+        }
+    }
+    let mut pieces: Vec<Comp> = (0..=cuts.len()).map(|_| Comp { x0: usize::MAX, x1: 0, y0: usize::MAX, y1: 0, pixels: Vec::new() }).collect();
+    for &(x, y) in &s.pixels {
+        let i = cuts.iter().filter(|&&c| x >= c).count();
+        let p = &mut pieces[i];
+        p.x0 = p.x0.min(x);
+        p.x1 = p.x1.max(x);
+        p.y0 = p.y0.min(y);
+        p.y1 = p.y1.max(y);
+        p.pixels.push((x, y));
+    }
+    pieces.retain(|p| !p.pixels.is_empty());
+    pieces
+}
+
+/// 8-connected components of the dark pixels.
+fn components(dark: &[bool], w: usize, h: usize) -> Vec<Comp> {
+    let mut seen = vec![false; dark.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..dark.len() {
+        if !dark[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut c = Comp { x0: usize::MAX, x1: 0, y0: usize::MAX, y1: 0, pixels: Vec::new() };
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            c.x0 = c.x0.min(x);
+            c.x1 = c.x1.max(x);
+            c.y0 = c.y0.min(y);
+            c.y1 = c.y1.max(y);
+            c.pixels.push((x, y));
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if dark[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A symbol's shape on the grid (see [`Shape`]).
+fn shape(s: &Comp, top: usize, line_h: f32, weight: impl Fn(usize, usize) -> f32) -> Shape {
+    let scale = GH as f32 / line_h;
+    let cx = (s.x0 + s.x1) as f32 / 2.0 + 0.5;
+    let mut g = [0f32; CELLS];
+    for &(x, y) in &s.pixels {
+        let ink = weight(x, y);
+        // the pixel's centre, bilinearly spread over the four nearest cells
+        let gx = (x as f32 + 0.5 - cx) * scale + GW as f32 / 2.0 - 0.5;
+        let gy = (y as f32 + 0.5 - top as f32) * scale - 0.5;
+        let (ix, iy) = (gx.floor(), gy.floor());
+        let (fx, fy) = (gx - ix, gy - iy);
+        for (ddx, wx) in [(0, 1.0 - fx), (1, fx)] {
+            for (ddy, wy) in [(0, 1.0 - fy), (1, fy)] {
+                let (xx, yy) = (ix as i64 + ddx, iy as i64 + ddy);
+                if xx >= 0 && yy >= 0 && (xx as usize) < GW && (yy as usize) < GH {
+                    g[yy as usize * GW + xx as usize] += ink * wx * wy * scale * scale;
+                }
+            }
+        }
+    }
+    // blur 3×3 (a shift of a pixel costs little)
+    let mut b = Box::new([0f32; CELLS]);
+    for y in 0..GH {
+        for x in 0..GW {
+            let mut acc = 0.0;
+            let mut n = 0.0;
+            for yy in y.saturating_sub(1)..(y + 2).min(GH) {
+                for xx in x.saturating_sub(1)..(x + 2).min(GW) {
+                    let k = if yy == y && xx == x { 2.0 } else { 1.0 };
+                    acc += k * g[yy * GW + xx].min(1.0);
+                    n += k;
+                }
+            }
+            b[y * GW + x] = acc / n;
+        }
+    }
+    b
+}
+
+fn dist(a: &[f32; CELLS], b: &[f32; CELLS]) -> f32 {
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>() / CELLS as f32
+}
+
+/// The characters of a well-formed number as printed: digits, '%', and the
+/// points between them (None for anything else).
+fn number_chars(text: &str) -> Option<Vec<char>> {
+    let t: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    well_formed(&t).then_some(t)
+}
+
+/// `123`, `12.50`, `1,234.5`, `100%`: digits, at most one '.', commas only
+/// between groups of three before it, '%' only at the end.
+fn well_formed(t: &[char]) -> bool {
+    let body = match t.last() {
+        Some('%') => &t[..t.len() - 1],
+        _ => t,
+    };
+    if body.is_empty() || !body[0].is_ascii_digit() || !body[body.len() - 1].is_ascii_digit() {
+        return false;
+    }
+    let dot = body.iter().position(|&c| c == '.');
+    if body.iter().filter(|&&c| c == '.').count() > 1 || !body.iter().all(|c| c.is_ascii_digit() || *c == '.' || *c == ',') {
+        return false;
+    }
+    let int = &body[..dot.unwrap_or(body.len())];
+    if dot.is_some_and(|d| body[d + 1..].contains(&',')) {
+        return false;
+    }
+    if int.contains(&',') {
+        let groups: Vec<&[char]> = int.split(|&c| c == ',').collect();
+        if groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Digit templates learnt from one document.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    chars: Vec<(char, Shape)>,
+    /// Median distance of a labelled glyph to its own template.
+    pub typical: f32,
+}
+
+impl Templates {
+    /// Learn from cells and their OCR text; only cells whose text is a
+    /// well-formed number that lines up with the picture's symbols count.
+    pub fn learn<'a>(cells: impl IntoIterator<Item = (&'a CellInk, &'a str)>) -> Templates {
+        let mut samples: Vec<(char, &Shape)> = Vec::new();
+        for (ink, text) in cells {
+            let Some(t) = number_chars(text) else { continue };
+            if t.len() != ink.syms.len() {
+                continue;
+            }
+            let lines_up = t.iter().zip(&ink.syms).all(|(c, s)| match s {
+                Sym::Glyph(_) => c.is_ascii_digit() || *c == '%',
+                Sym::Point(p) => p == c,
+            });
+            if lines_up {
+                samples.extend(t.iter().zip(&ink.syms).filter_map(|(c, s)| match s {
+                    Sym::Glyph(g) => Some((*c, g)),
+                    Sym::Point(_) => None,
+                }));
+            }
+        }
+        let mut classes: Vec<char> = samples.iter().map(|(c, _)| *c).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        // medoids (of at most 150 shapes a character)
+        let mut medoids: Vec<(char, &Shape)> = Vec::new();
+        for &c in &classes {
+            let of: Vec<&Shape> = samples.iter().filter(|(k, _)| *k == c).map(|(_, s)| *s).take(150).collect();
+            if of.len() < MIN_SAMPLES {
+                continue;
+            }
+            let best = of
+                .iter()
+                .map(|a| (of.iter().map(|b| dist(a, b)).sum::<f32>(), *a))
+                .min_by(|x, y| x.0.total_cmp(&y.0))
+                .map(|(_, s)| s);
+            if let Some(m) = best {
+                medoids.push((c, m));
+            }
+        }
+        // means of the shapes nearest their own character's medoid
+        let mut chars = Vec::new();
+        for (c, m) in &medoids {
+            let mut sum = [0f32; CELLS];
+            let mut n = 0usize;
+            for (k, s) in samples.iter().filter(|(k, _)| k == c) {
+                let own = dist(s, m);
+                if medoids.iter().filter(|(o, _)| o != k).all(|(_, om)| dist(s, om) > own) {
+                    sum.iter_mut().zip(s.iter()).for_each(|(a, b)| *a += b);
+                    n += 1;
+                }
+            }
+            if n >= MIN_SAMPLES {
+                sum.iter_mut().for_each(|a| *a /= n as f32);
+                chars.push((*c, Box::new(sum)));
+            }
+        }
+        let mut own: Vec<f32> = samples.iter().filter_map(|(c, s)| chars.iter().find(|(k, _)| k == c).map(|(_, t)| dist(s, t))).collect();
+        own.sort_by(|a, b| a.total_cmp(b));
+        let typical = own.get(own.len() / 2).copied().unwrap_or(0.0);
+        Templates { chars, typical }
+    }
+
+    /// Each symbol with its two nearest characters (for debugging).
+    pub fn explain(&self, ink: &CellInk) -> String {
+        let mut out = String::new();
+        for s in &ink.syms {
+            match s {
+                Sym::Point(p) => out.push_str(&format!(" [{p}]")),
+                Sym::Glyph(g) => {
+                    let mut ds: Vec<(f32, char)> = self.chars.iter().map(|(c, t)| (dist(g, t) / self.typical.max(1e-9), *c)).collect();
+                    ds.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    out.push_str(&format!(" {}", ds.iter().take(2).map(|(d, c)| format!("{c}:{d:.1}")).collect::<Vec<_>>().join("/")));
+                }
+            }
+        }
+        out
+    }
+
+    /// Characters with a template.
+    pub fn known(&self) -> String {
+        self.chars.iter().map(|(c, _)| *c).collect()
+    }
+
+    /// The number a cell's picture shows, if every glyph reads clearly.
+    pub fn read(&self, ink: &CellInk) -> Option<String> {
+        if self.chars.len() < 2 || self.typical <= 0.0 || ink.glyphs().next().is_none() {
+            return None;
+        }
+        let mut out = String::new();
+        for s in &ink.syms {
+            match s {
+                Sym::Point(p) => out.push(*p),
+                Sym::Glyph(g) => {
+                    let mut ds: Vec<(f32, char)> = self.chars.iter().map(|(c, t)| (dist(g, t), *c)).collect();
+                    ds.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let (d1, c1) = ds[0];
+                    let d2 = ds[1].0;
+                    if d1 > TOLERANCE * self.typical || d1 > MARGIN * d2 {
+                        return None;
+                    }
+                    out.push(c1);
+                }
+            }
+        }
+        number_chars(&out).map(|_| out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_well_formed() {
+        for ok in ["15.00", "100%", "1,234.56", "0", "12,345"] {
+            assert!(number_chars(ok).is_some(), "{ok}");
+        }
+        for bad in ["1.5.0", ".5", "1,23", "12%3", "", "1.", "1.2,3", "a1"] {
+            assert!(number_chars(bad).is_none(), "{bad}");
+        }
+    }
+}
