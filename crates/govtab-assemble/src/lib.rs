@@ -65,6 +65,9 @@ pub fn assemble(set: &FormSet, vocab: &Vocabulary) -> RecordSet {
     // the attribute labels each form printed, read with a value or not
     let labelled: Vec<std::collections::BTreeSet<String>> = set.forms.iter().map(|f| f.fields.iter().filter(|x| vocab.field(&x.label).is_some_and(|r| r.field == "attributes")).map(|x| x.label.clone()).collect()).collect();
     flag_unread_attributes(&mut records, &ocr, &labelled);
+    for (r, f) in records.iter_mut().zip(&set.forms) {
+        vouch_pictured(r, &f.pictured);
+    }
     RecordSet { doc: set.doc.clone(), path: set.path.clone(), records, problems: set.problems.clone() }
 }
 
@@ -684,7 +687,7 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
         let noisy = noise >= NOISY_OCR;
         // 分值/得分 that every score check holds (all read, Σ = the totals,
         // none over its 分值) vouch for themselves
-        let marks_hold = r.kind == "self_evaluation" && r.indicators.iter().all(|i| i.weight.is_some() && i.score.is_some()) && r.total_weight.is_some() && r.total_score.is_some() && checks::score_failures(r).is_empty();
+        let marks_hold = scores_hold(r);
         r.flags.retain(|f| {
             let row = f.field.strip_prefix("indicators[").and_then(|x| x.strip_suffix(']')).and_then(|x| x.parse::<usize>().ok());
             match row.and_then(|i| inds.get(i).map(|ind| (i, ind))) {
@@ -721,9 +724,12 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
     // infers on its category cells from the rest of the table (a 一级
     // following its 二级, a name filed under the wrong kind of category, a
     // merged cell filled down far)
+    // (a number the OCR layer misread, that the page picture put right,
+    // shows the row's OCR text damaged as much as a flag does)
     let row_doubtful = |i: usize| {
         let row = format!("indicators[{i}]");
-        r.flags.iter().any(|f| (f.field == row || f.field.starts_with(&format!("{row}."))) && !govtab_match::inferred_doubt(&f.reason))
+        let on_row = |field: &str| field == row || field.starts_with(&format!("{row}."));
+        r.flags.iter().any(|f| on_row(&f.field) && !govtab_match::inferred_doubt(&f.reason)) || r.repairs.iter().any(|x| x.reason == govtab_model::PICTURED && on_row(&x.field))
     };
     let doubtful_rows: Vec<bool> = (0..n).map(row_doubtful).collect();
     let doubtful = doubtful_rows.iter().filter(|d| **d).count();
@@ -786,6 +792,25 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
             }
         }
     }
+}
+
+/// 分值/得分 that every score check holds: all read, Σ = the totals, none
+/// over its 分值.
+fn scores_hold(r: &Record) -> bool {
+    r.kind == "self_evaluation" && r.indicators.iter().all(|i| i.weight.is_some() && i.score.is_some()) && r.total_weight.is_some() && r.total_score.is_some() && checks::score_failures(r).is_empty()
+}
+
+/// A number the page picture shows as the OCR layer read it was read twice,
+/// apart, alike: the doubts assemble raised on it (a check that fails, a
+/// damaged scan) belong to the other cells of the check. Doubts of earlier
+/// stages (a cell moved, a row without a cell) stay.
+fn vouch_pictured(r: &mut Record, pictured: &[String]) {
+    if pictured.is_empty() {
+        return;
+    }
+    // (a number in a target or result cell may be another column's, moved)
+    let number_field = |p: &str| !(p.ends_with(".target") || p.ends_with(".actual"));
+    r.flags.retain(|x| !(x.stage == STAGE && number_field(&x.field) && pictured.contains(&x.field)));
 }
 
 /// A header attribute whose shape vouches for it on a damaged scan (its

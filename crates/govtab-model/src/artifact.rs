@@ -268,6 +268,10 @@ pub struct FormDraft {
     pub grade: Option<String>,
     #[serde(default)]
     pub matches: Vec<NameMatch>,
+    /// Field paths whose number the page picture shows as the OCR layer
+    /// read it (two readings made apart agree; see `Cell::pictured`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pictured: Vec<String>,
     #[serde(default)]
     pub repairs: Vec<Repair>,
     #[serde(default)]
@@ -299,6 +303,7 @@ impl FormDraft {
             total_score: None,
             grade: None,
             matches: Vec::new(),
+            pictured: Vec::new(),
             repairs: Vec::new(),
             flags: Vec::new(),
         }
@@ -336,6 +341,11 @@ pub struct RecordSet {
 /// garbled by its place in the block; assemble confirms such rows when the
 /// block's sums hold, and lifts their doubt.
 pub const FUND_ROW_BY_PLACE: &str = "row label unreadable; named by its place in the funds block";
+
+/// The reason of the repair (stage `extract`, placed on its field by
+/// realign) that replaced a number the OCR layer misread by what the page
+/// picture shows; assemble takes such a row's OCR text as damaged.
+pub const PICTURED: &str = "number read from the page picture; the OCR layer read otherwise";
 
 /// A change the pipeline made to the printed text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -28,7 +28,10 @@
 //!   a row's cells moved one right by a category in the 三级 cell, marks
 //!   that slid into the value places;
 //! - [`flat`]: tables flattened into one line, values printed before their
-//!   labels, rebuilt into rows.
+//!   labels, rebuilt into rows;
+//! - [`pictured`]: numbers extract read from a scan's page picture, carried
+//!   to the fields they became (a repair where the OCR layer read
+//!   otherwise).
 //!
 //! Here too: the document's money unit shared by its forms, and its OCR
 //! noise (`FormDraft::ocr_noise`) measured for `assemble`.
@@ -42,6 +45,7 @@ pub mod flat;
 pub mod funds;
 pub mod goals;
 pub mod header;
+pub mod pictured;
 pub mod segment;
 pub mod table;
 
@@ -60,6 +64,7 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
     }
     header::doc_consensus(&mut forms);
     unit_consensus(&mut forms);
+    pictured::attach(doc, &mut forms);
     let noise = ocr_noise(&lines);
     for f in forms.iter_mut().filter(|f| f.ocr) {
         f.ocr_noise = noise;

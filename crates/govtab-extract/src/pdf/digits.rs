@@ -47,6 +47,9 @@ pub const MARGIN: f32 = 0.6;
 /// A pixel is ink when it is darker than the paper by this share of the
 /// paper-to-ink contrast.
 const INK_FROM_PAPER: f32 = 0.2;
+/// A cell's glyphs are the document's digits only when their height is
+/// within this share of the digits' height.
+const SIZE_TOLERANCE: f32 = 0.2;
 /// Fewest labelled glyphs of a character for it to get a template.
 const MIN_SAMPLES: usize = 2;
 
@@ -54,6 +57,9 @@ const MIN_SAMPLES: usize = 2;
 #[derive(Debug, Clone)]
 pub enum Sym {
     Glyph(Shape),
+    /// Glyphs the scan ran into one blot: the blot cut into 2, 3, …
+    /// pieces (`options[k - 2]`), and which cut its width suggests.
+    Run { likely: usize, options: Vec<Vec<Sym>> },
     /// A small mark on the baseline between two glyphs: '.' or ','.
     Point(char),
 }
@@ -62,14 +68,20 @@ pub enum Sym {
 #[derive(Debug, Clone, Default)]
 pub struct CellInk {
     pub syms: Vec<Sym>,
+    /// Height of the line's glyphs, pixels.
+    pub line_h: f32,
 }
 
 impl CellInk {
-    fn glyphs(&self) -> impl Iterator<Item = &Shape> {
-        self.syms.iter().filter_map(|s| match s {
-            Sym::Glyph(g) => Some(g),
-            Sym::Point(_) => None,
-        })
+    /// The symbols with each run cut as its width suggests.
+    fn likely(&self) -> Vec<&Sym> {
+        self.syms
+            .iter()
+            .flat_map(|s| match s {
+                Sym::Run { likely, options } => options[*likely].iter().collect::<Vec<_>>(),
+                s => vec![s],
+            })
+            .collect()
     }
 }
 
@@ -144,7 +156,11 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
     for c in parts {
         if let Some(last) = syms.last_mut() {
             let overlap = (last.x1.min(c.x1) as i64 - last.x0.max(c.x0) as i64 + 1) as f32;
-            if overlap >= 0.3 * last.w().min(c.w()) as f32 {
+            // two narrow pieces closer than any two digits' centres are
+            // one glyph the scan broke (the two arcs of a '0')
+            let centres = (c.x0 + c.x1) as f32 / 2.0 - (last.x0 + last.x1) as f32 / 2.0;
+            let broken = (last.w() as f32) < BROKEN_PIECE * hf && (c.w() as f32) < BROKEN_PIECE * hf && centres < BROKEN_PIECE * hf;
+            if overlap >= 0.3 * last.w().min(c.w()) as f32 || broken {
                 last.x0 = last.x0.min(c.x0);
                 last.x1 = last.x1.max(c.x1);
                 last.y0 = last.y0.min(c.y0);
@@ -158,16 +174,6 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
     if syms.iter().any(|s| (s.h() as f32) < 0.6 * hf) {
         return None;
     }
-    // glyphs the scan ran together ("00" as one blot): cut where the ink
-    // is thinnest near where an even split would put the cuts
-    if std::env::var_os("GOVTAB_DIGITS_DEBUG").is_some() {
-        eprintln!("widths {:?} h {}", syms.iter().map(|s| format!("{:.2}", s.w() as f32 / hf)).collect::<Vec<_>>(), line_h);
-    }
-    // one glyph's width: the cell's own single glyphs tell it best
-    let mut single: Vec<f32> = syms.iter().map(|s| s.w() as f32 / hf).filter(|w| (0.5..=RUN_TOGETHER).contains(w)).collect();
-    single.sort_by(|a, b| a.total_cmp(b));
-    let glyph_w = single.get(single.len() / 2).copied().unwrap_or(GLYPH_WIDTH);
-    let syms: Vec<Comp> = syms.into_iter().flat_map(|s| split_wide(s, hf, glyph_w, &weight)).collect();
     // one line: the glyphs share a baseline and a top
     let mut bottoms: Vec<usize> = syms.iter().map(|s| s.y1).collect();
     bottoms.sort_unstable();
@@ -178,7 +184,32 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
     if syms.iter().any(|s| (s.y1 as f32 - base as f32).abs() > 0.2 * hf || (s.y0 as f32 - top as f32).abs() > 0.25 * hf) {
         return None;
     }
-    let mut out: Vec<(usize, Sym)> = syms.iter().map(|s| (s.x0, Sym::Glyph(shape(s, top, hf, &weight)))).collect();
+    // one glyph's width: the cell's own single glyphs tell it best
+    let mut single: Vec<f32> = syms.iter().map(|s| s.w() as f32 / hf).filter(|w| (0.5..=RUN_TOGETHER).contains(w)).collect();
+    single.sort_by(|a, b| a.total_cmp(b));
+    let glyph_w = single.get(single.len() / 2).copied().unwrap_or(GLYPH_WIDTH);
+    let mut out: Vec<(usize, Sym)> = Vec::new();
+    for s in &syms {
+        let w = s.w() as f32;
+        if w <= RUN_TOGETHER * hf {
+            out.push((s.x0, Sym::Glyph(shape(s, top, hf, &weight))));
+            continue;
+        }
+        // glyphs the scan ran together ("00" as one blot): cut into 2 to
+        // [`MAX_RUN`] pieces where the ink is thinnest near where an even
+        // split puts the cuts; the reading picks the cut its templates fit
+        // best, learning takes the count the glyphs' width suggests
+        let likely = ((w / (glyph_w * hf)).round() as usize).clamp(2, MAX_RUN);
+        let options: Vec<Vec<Sym>> = (2..=MAX_RUN)
+            .map(|k| {
+                split(s, k, hf, &weight)
+                    .into_iter()
+                    .map(|p| if (p.h() as f32) < 0.4 * hf && p.y1 + 2 >= base && (p.y0 as f32) > top as f32 + 0.5 * hf { Sym::Point('.') } else { Sym::Glyph(shape(&p, top, hf, &weight)) })
+                    .collect()
+            })
+            .collect();
+        out.push((s.x0, Sym::Run { likely: likely - 2, options }));
+    }
     for c in small {
         let between = syms.windows(2).any(|p| c.x0 > p[0].x1 && c.x1 < p[1].x0);
         let on_base = c.y1 + 1 >= base && c.y1 as f32 <= base as f32 + 0.3 * hf && (c.y0 as f32) > top as f32 + 0.5 * hf;
@@ -192,7 +223,7 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
         }
     }
     out.sort_by_key(|(x, _)| *x);
-    Some(CellInk { syms: out.into_iter().map(|(_, s)| s).collect() })
+    Some(CellInk { syms: out.into_iter().map(|(_, s)| s).collect(), line_h: hf })
 }
 
 /// Wider than this (× line height) a symbol is glyphs run together.
@@ -201,13 +232,16 @@ const RUN_TOGETHER: f32 = 0.95;
 /// when the cell shows none alone.
 const GLYPH_WIDTH: f32 = 0.68;
 
-/// A symbol cut into the glyphs it holds when it is too wide for one.
-fn split_wide(s: Comp, line_h: f32, glyph_w: f32, weight: &impl Fn(usize, usize) -> f32) -> Vec<Comp> {
+/// Digits sit about 0.7 line heights apart (centre to centre, tabular
+/// figures); two pieces narrower than this, with centres closer than it
+/// (× line height), are halves of one glyph.
+const BROKEN_PIECE: f32 = 0.45;
+/// Most glyphs one blot is read as.
+const MAX_RUN: usize = 5;
+
+/// A blot cut into `k` pieces.
+fn split(s: &Comp, k: usize, line_h: f32, weight: &impl Fn(usize, usize) -> f32) -> Vec<Comp> {
     let w = s.w() as f32;
-    if w <= RUN_TOGETHER * line_h {
-        return vec![s];
-    }
-    let k = ((w / (glyph_w * line_h)).round() as usize).clamp(2, 6);
     let mut column = vec![0f32; s.w()];
     for &(x, y) in &s.pixels {
         column[x - s.x0] += weight(x, y);
@@ -358,6 +392,9 @@ pub struct Templates {
     chars: Vec<(char, Shape)>,
     /// Median distance of a labelled glyph to its own template.
     pub typical: f32,
+    /// Median height of the labelled cells' glyphs, pixels: the digits'
+    /// size in this document.
+    line_h: f32,
 }
 
 impl Templates {
@@ -365,19 +402,23 @@ impl Templates {
     /// well-formed number that lines up with the picture's symbols count.
     pub fn learn<'a>(cells: impl IntoIterator<Item = (&'a CellInk, &'a str)>) -> Templates {
         let mut samples: Vec<(char, &Shape)> = Vec::new();
+        let mut heights: Vec<f32> = Vec::new();
         for (ink, text) in cells {
             let Some(t) = number_chars(text) else { continue };
-            if t.len() != ink.syms.len() {
+            let syms = ink.likely();
+            if t.len() != syms.len() {
                 continue;
             }
-            let lines_up = t.iter().zip(&ink.syms).all(|(c, s)| match s {
+            let lines_up = t.iter().zip(&syms).all(|(c, s)| match s {
                 Sym::Glyph(_) => c.is_ascii_digit() || *c == '%',
                 Sym::Point(p) => p == c,
+                Sym::Run { .. } => false,
             });
             if lines_up {
-                samples.extend(t.iter().zip(&ink.syms).filter_map(|(c, s)| match s {
+                heights.push(ink.line_h);
+                samples.extend(t.iter().zip(syms).filter_map(|(c, s)| match s {
                     Sym::Glyph(g) => Some((*c, g)),
-                    Sym::Point(_) => None,
+                    _ => None,
                 }));
             }
         }
@@ -420,15 +461,18 @@ impl Templates {
         let mut own: Vec<f32> = samples.iter().filter_map(|(c, s)| chars.iter().find(|(k, _)| k == c).map(|(_, t)| dist(s, t))).collect();
         own.sort_by(|a, b| a.total_cmp(b));
         let typical = own.get(own.len() / 2).copied().unwrap_or(0.0);
-        Templates { chars, typical }
+        heights.sort_by(|a, b| a.total_cmp(b));
+        let line_h = heights.get(heights.len() / 2).copied().unwrap_or(0.0);
+        Templates { chars, typical, line_h }
     }
 
     /// Each symbol with its two nearest characters (for debugging).
     pub fn explain(&self, ink: &CellInk) -> String {
         let mut out = String::new();
-        for s in &ink.syms {
+        for s in ink.likely() {
             match s {
                 Sym::Point(p) => out.push_str(&format!(" [{p}]")),
+                Sym::Run { .. } => {}
                 Sym::Glyph(g) => {
                     let mut ds: Vec<(f32, char)> = self.chars.iter().map(|(c, t)| (dist(g, t) / self.typical.max(1e-9), *c)).collect();
                     ds.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -446,13 +490,41 @@ impl Templates {
 
     /// The number a cell's picture shows, if every glyph reads clearly.
     pub fn read(&self, ink: &CellInk) -> Option<String> {
-        if self.chars.len() < 2 || self.typical <= 0.0 || ink.glyphs().next().is_none() {
+        if self.chars.len() < 2 || self.typical <= 0.0 || ink.syms.iter().all(|s| matches!(s, Sym::Point(_))) {
+            return None;
+        }
+        // glyphs of another size are not this document's digits (a piece
+        // of a rule, an ideograph)
+        if (ink.line_h / self.line_h - 1.0).abs() > SIZE_TOLERANCE {
             return None;
         }
         let mut out = String::new();
         for s in &ink.syms {
             match s {
+                Sym::Run { likely, options } => {
+                    // the cut its width suggests; failing that, the cut
+                    // whose pieces all read nearest their templates
+                    let best = match self.read_all(&options[*likely]) {
+                        Some(r) => r,
+                        None => options.iter().filter_map(|pieces| self.read_all(pieces)).min_by(|a, b| a.1.total_cmp(&b.1))?,
+                    };
+                    out.push_str(&best.0);
+                }
+                s => out.push_str(&self.read_all(std::slice::from_ref(s))?.0),
+            }
+        }
+        number_chars(&out).map(|_| out)
+    }
+
+    /// Glyphs and points read, with the worst glyph's distance (over the
+    /// typical); None when a glyph does not read clearly.
+    fn read_all(&self, syms: &[Sym]) -> Option<(String, f32)> {
+        let mut out = String::new();
+        let mut worst = 0f32;
+        for s in syms {
+            match s {
                 Sym::Point(p) => out.push(*p),
+                Sym::Run { .. } => return None,
                 Sym::Glyph(g) => {
                     let mut ds: Vec<(f32, char)> = self.chars.iter().map(|(c, t)| (dist(g, t), *c)).collect();
                     ds.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -461,11 +533,12 @@ impl Templates {
                     if d1 > TOLERANCE * self.typical || d1 > MARGIN * d2 {
                         return None;
                     }
+                    worst = worst.max(d1 / self.typical);
                     out.push(c1);
                 }
             }
         }
-        number_chars(&out).map(|_| out)
+        Some((out, worst))
     }
 }
 

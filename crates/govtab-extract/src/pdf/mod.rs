@@ -176,6 +176,12 @@ fn maybe_number(text: &str) -> bool {
     text.chars().count() <= 24 && !text.chars().any(repair::is_cjk)
 }
 
+/// The same number written two ways ("30.0" and "30.00"), '%' alike.
+fn same_number(a: &str, b: &str) -> bool {
+    let value = |s: &str| s.strip_suffix('%').unwrap_or(s).replace(',', "").parse::<f64>().ok();
+    a == b || (a.ends_with('%') == b.ends_with('%') && value(a).is_some_and(|x| value(b) == Some(x)))
+}
+
 /// Read the scanned number cells from their pictures, with digit shapes
 /// the document's own cleanly read numbers teach (see [`digits`]).
 fn read_pictured(pages: &mut [Page], inks: &[(usize, usize, usize, digits::CellInk)], tally: &mut repair::Tally) {
@@ -194,7 +200,7 @@ fn read_pictured(pages: &mut [Page], inks: &[(usize, usize, usize, digits::CellI
         let Some(read) = templates.read(ink) else { continue };
         let cell = &mut pages[*p].lines[*l].cells[*c];
         let layer: String = cell.text.chars().filter(|c| !c.is_whitespace()).collect();
-        if layer != read {
+        if !same_number(&layer, &read) {
             tally.note(repair::Kind::Pictured, 1, &cell.text, &read);
             cell.ocr_text = Some(std::mem::replace(&mut cell.text, read.clone()));
         }

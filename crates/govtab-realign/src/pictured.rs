@@ -1,0 +1,88 @@
+//! Numbers extract read from a scan's page picture, carried to the fields
+//! they became.
+//!
+//! Extract reads a scanned number cell a second time from the page picture
+//! (`Cell::pictured`); where the OCR layer read otherwise, the picture's
+//! reading replaced the layer's text (`Cell::ocr_text`). Here each such cell
+//! is found again in the form it ended in — the draft field on the same
+//! page and line whose text is the picture's reading — so the change is a
+//! [`Repair`] on the record's own path (stage `extract`) and `assemble`
+//! knows which cells the OCR layer had wrong. A reading that agrees with
+//! the layer is listed in `FormDraft::pictured`: two readings made apart
+//! that agree.
+
+use govtab_model::{Document, FormDraft, Repair, PICTURED};
+
+/// A pictured cell: page, line, its text (the picture's reading) and the
+/// OCR layer's text when that differed.
+struct Seen<'a> {
+    page: u32,
+    line: u32,
+    text: &'a str,
+    ocr: Option<&'a str>,
+}
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Attach the pictured cells of `doc` to the fields of `forms`.
+pub fn attach(doc: &Document, forms: &mut [FormDraft]) {
+    let seen: Vec<Seen> = doc
+        .pages
+        .iter()
+        .flat_map(|p| p.lines.iter().map(move |l| (p.number, l)))
+        .flat_map(|(page, l)| l.cells.iter().filter_map(move |c| c.pictured.as_ref().map(|_| Seen { page, line: l.no, text: &c.text, ocr: c.ocr_text.as_deref() })))
+        .collect();
+    if seen.is_empty() {
+        return;
+    }
+    for f in forms.iter_mut() {
+        let mut fields: Vec<(String, u32, u32, String)> = Vec::new();
+        for (i, d) in f.funds.iter().enumerate() {
+            for (name, v) in [
+                ("initial_budget", &d.initial_budget),
+                ("annual_budget", &d.annual_budget),
+                ("executed", &d.executed),
+                ("weight", &d.weight),
+                ("execution_rate", &d.execution_rate),
+                ("score", &d.score),
+                ("amount", &d.amount),
+            ] {
+                if let Some(v) = v {
+                    fields.push((format!("funds[{i}].{name}"), d.at.page, d.at.line, compact(v)));
+                }
+            }
+        }
+        for (i, d) in f.indicators.iter().enumerate() {
+            for (name, v) in [("weight", &d.weight), ("score", &d.score), ("target", &d.target), ("actual", &d.actual)] {
+                if let Some(v) = v {
+                    fields.push((format!("indicators[{i}].{name}"), d.at.page, d.at.line, compact(v)));
+                }
+            }
+        }
+        // the totals row has no provenance of its own: any line of the form
+        for (name, v) in [("total_weight", &f.total_weight), ("total_score", &f.total_score)] {
+            if let Some(v) = v {
+                fields.push((name.to_string(), 0, 0, compact(v)));
+            }
+        }
+        for fd in &f.fields {
+            fields.push((format!("attributes.{}", fd.label), fd.at.page, fd.at.line, compact(&fd.value)));
+        }
+        let mut used = vec![false; fields.len()];
+        for s in seen.iter().filter(|s| f.pages.contains(&s.page)) {
+            let text = compact(s.text);
+            let here = |k: usize| (fields[k].1 == s.page && fields[k].2 == s.line) || fields[k].1 == 0;
+            let Some(k) = (0..fields.len()).find(|&k| !used[k] && here(k) && fields[k].3 == text) else {
+                continue;
+            };
+            used[k] = true;
+            let path = fields[k].0.clone();
+            match s.ocr {
+                Some(ocr) => f.repairs.push(Repair::new(path, "extract", ocr, s.text, PICTURED)),
+                None => f.pictured.push(path),
+            }
+        }
+    }
+}
