@@ -50,6 +50,8 @@ const INK_FROM_PAPER: f32 = 0.2;
 /// A cell's glyphs are the document's digits only when their height is
 /// within this share of the digits' height.
 const SIZE_TOLERANCE: f32 = 0.2;
+/// The least typical distance (scans show 0.004–0.013).
+const MIN_TYPICAL: f32 = 0.004;
 /// Fewest labelled glyphs of a character for it to get a template.
 const MIN_SAMPLES: usize = 2;
 
@@ -185,7 +187,7 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
         return None;
     }
     // one glyph's width: the cell's own single glyphs tell it best
-    let mut single: Vec<f32> = syms.iter().map(|s| s.w() as f32 / hf).filter(|w| (0.5..=RUN_TOGETHER).contains(w)).collect();
+    let mut single: Vec<f32> = syms.iter().map(|s| s.w() as f32 / hf).filter(|w| (0.55..=RUN_TOGETHER).contains(w)).collect();
     single.sort_by(|a, b| a.total_cmp(b));
     let glyph_w = single.get(single.len() / 2).copied().unwrap_or(GLYPH_WIDTH);
     let mut out: Vec<(usize, Sym)> = Vec::new();
@@ -311,7 +313,15 @@ fn components(dark: &[bool], w: usize, h: usize) -> Vec<Comp> {
 /// A symbol's shape on the grid (see [`Shape`]).
 fn shape(s: &Comp, top: usize, line_h: f32, weight: impl Fn(usize, usize) -> f32) -> Shape {
     let scale = GH as f32 / line_h;
-    let cx = (s.x0 + s.x1) as f32 / 2.0 + 0.5;
+    // centred on its ink, not its box: a speck or a stub of the next glyph
+    // at one side moves the box, hardly the ink
+    let (mut sum, mut mass) = (0.0f32, 0.0f32);
+    for &(x, y) in &s.pixels {
+        let w = weight(x, y);
+        sum += w * (x as f32 + 0.5);
+        mass += w;
+    }
+    let cx = if mass > 0.0 { sum / mass } else { (s.x0 + s.x1) as f32 / 2.0 + 0.5 };
     let mut g = [0f32; CELLS];
     for &(x, y) in &s.pixels {
         let ink = weight(x, y);
@@ -460,7 +470,8 @@ impl Templates {
         }
         let mut own: Vec<f32> = samples.iter().filter_map(|(c, s)| chars.iter().find(|(k, _)| k == c).map(|(_, t)| dist(s, t))).collect();
         own.sort_by(|a, b| a.total_cmp(b));
-        let typical = own.get(own.len() / 2).copied().unwrap_or(0.0);
+        // (a floor: a clean print's glyphs can match their templates exactly)
+        let typical = own.get(own.len() / 2).copied().unwrap_or(0.0).max(MIN_TYPICAL);
         heights.sort_by(|a, b| a.total_cmp(b));
         let line_h = heights.get(heights.len() / 2).copied().unwrap_or(0.0);
         Templates { chars, typical, line_h }
@@ -490,7 +501,7 @@ impl Templates {
 
     /// The number a cell's picture shows, if every glyph reads clearly.
     pub fn read(&self, ink: &CellInk) -> Option<String> {
-        if self.chars.len() < 2 || self.typical <= 0.0 || ink.syms.iter().all(|s| matches!(s, Sym::Point(_))) {
+        if self.chars.len() < 2 || ink.syms.iter().all(|s| matches!(s, Sym::Point(_))) {
             return None;
         }
         // glyphs of another size are not this document's digits (a piece
@@ -545,6 +556,111 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Glyph bitmaps 8 wide, 12 tall ('#' ink), drawn at 2× into a page.
+    fn glyph(c: char) -> [&'static str; 12] {
+        match c {
+            '0' => ["..####..", ".#....#.", "#......#", "#......#", "#......#", "#......#", "#......#", "#......#", "#......#", "#......#", ".#....#.", "..####.."],
+            '1' => ["...##...", "..###...", ".#.##...", "...##...", "...##...", "...##...", "...##...", "...##...", "...##...", "...##...", "...##...", ".######."],
+            '7' => ["########", "......##", ".....##.", ".....##.", "....##..", "....##..", "...##...", "...##...", "..##....", "..##....", ".##.....", ".##....."],
+            _ => ["########"; 12],
+        }
+    }
+
+    /// A white page 400×60 px with `text` in a cell at x = 20 (digits 2×,
+    /// `scale` more for a larger font), '.' a 4×4 dot on the baseline.
+    fn page(text: &str, scale: usize) -> Vec<u8> {
+        let (w, h) = (400, 60);
+        let mut px = vec![240u8; w * h];
+        let mut x = 20;
+        let s = 2 * scale;
+        for c in text.chars() {
+            if c == '.' {
+                for dy in 0..4 {
+                    for dx in 0..4 {
+                        px[(10 + 12 * s - 4 + dy) * w + x + 2 + dx] = 20;
+                    }
+                }
+                x += 8;
+                continue;
+            }
+            for (r, row) in glyph(c).iter().enumerate() {
+                for (k, b) in row.bytes().enumerate() {
+                    if b == b'#' {
+                        for dy in 0..s {
+                            for dx in 0..s {
+                                px[(10 + r * s + dy) * w + x + k * s + dx] = 20;
+                            }
+                        }
+                    }
+                }
+            }
+            x += 8 * s + 3;
+        }
+        px
+    }
+
+    fn ink(text: &str, scale: usize) -> Option<CellInk> {
+        let px = page(text, scale);
+        let pic = Picture { px: &px, w: 400, h: 60, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
+        segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 })
+    }
+
+    #[test]
+    fn a_document_teaches_its_digits_and_reads_what_ocr_missed() {
+        let cells: Vec<(CellInk, &str)> = [("10.0", "10.0"), ("71", "71"), ("107", "107"), ("0.7", "0.7"), ("17", "17")].iter().map(|(p, t)| (ink(p, 1).expect("segmented"), *t)).collect();
+        let t = Templates::learn(cells.iter().map(|(i, s)| (i, *s)));
+        assert_eq!(t.known(), "017");
+        // the OCR layer read 'onl' here: the picture shows 70.1
+        assert_eq!(t.read(&ink("70.1", 1).expect("segmented")).as_deref(), Some("70.1"));
+        assert_eq!(t.read(&ink("1", 1).expect("segmented")).as_deref(), Some("1"));
+        // a glyph no cell taught (drawn as a solid block) is not read
+        assert_eq!(t.read(&ink("18", 1).expect("segmented")), None);
+        // glyphs of another size are not the document's digits
+        assert_eq!(t.read(&ink("10", 2).expect("segmented")), None);
+    }
+
+    #[test]
+    fn a_wrong_label_is_outvoted() {
+        // one cell's OCR text says 11 where the picture shows 17
+        let mut cells: Vec<(CellInk, &str)> = [("10", "10"), ("71", "71"), ("701", "701"), ("17", "17"), ("70", "70")].iter().map(|(p, t)| (ink(p, 1).expect("segmented"), *t)).collect();
+        cells.push((ink("17", 1).expect("segmented"), "11"));
+        let t = Templates::learn(cells.iter().map(|(i, s)| (i, *s)));
+        assert_eq!(t.read(&ink("17", 1).expect("segmented")).as_deref(), Some("17"));
+    }
+
+    #[test]
+    fn glyphs_run_together_are_cut() {
+        let cells: Vec<(CellInk, &str)> = [("10", "10"), ("71", "71"), ("107", "107"), ("17", "17")].iter().map(|(p, t)| (ink(p, 1).expect("segmented"), *t)).collect();
+        let t = Templates::learn(cells.iter().map(|(i, s)| (i, *s)));
+        // "00" drawn touching: one blot, two glyphs
+        let mut px = page("100", 1);
+        let (w, y) = (400, 10 + 12);
+        for x in 55..58 {
+            px[y * w + x] = 20;
+        }
+        let pic = Picture { px: &px, w, h: 60, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
+        let run = segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).expect("segmented");
+        assert!(run.syms.iter().any(|s| matches!(s, Sym::Run { .. })));
+        assert_eq!(t.read(&run).as_deref(), Some("100"), "{}", t.explain(&run));
+    }
+
+    #[test]
+    fn a_cell_of_text_or_rule_is_not_a_number() {
+        // a rule remnant the length of the cell
+        let (w, h) = (400, 60);
+        let mut px = vec![240u8; w * h];
+        for y in 5..55 {
+            px[y * w + 200] = 20;
+            px[y * w + 201] = 20;
+        }
+        let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
+        assert!(segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).is_none());
+        // a blank cell
+        let px = vec![240u8; w * h];
+        let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
+        assert!(segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).is_none());
+    }
 
     #[test]
     fn numbers_are_well_formed() {
