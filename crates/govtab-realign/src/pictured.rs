@@ -86,3 +86,46 @@ pub fn attach(doc: &Document, forms: &mut [FormDraft]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govtab_model::{Cell, FormKind, FundDraft, IndicatorDraft, Line, LineLayout, Page, Provenance, SourceKind};
+
+    fn doc(cells: Vec<Cell>) -> Document {
+        let line = Line { no: 7, layout: LineLayout::Positioned, cells, y: None };
+        Document { doc: "d.pdf".into(), path: "d.pdf".into(), source: SourceKind::Pdf, encoding: None, pages: vec![Page { number: 2, has_text: true, ocr: true, width: None, height: None, lines: vec![line] }], problems: Vec::new(), repairs: Vec::new() }
+    }
+
+    fn pictured(text: &str, ocr: Option<&str>) -> Cell {
+        Cell { pictured: Some(text.into()), ocr_text: ocr.map(String::from), ..Cell::text(text, 0) }
+    }
+
+    #[test]
+    fn a_reading_goes_to_the_field_on_its_line() {
+        let d = doc(vec![Cell::text("数量指标", 0), pictured("15.00", Some("onl")), pictured("10.00", None)]);
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        f.pages = vec![2];
+        let at = Provenance { page: 2, line: 7, col: 0 };
+        let other = Provenance { page: 2, line: 8, col: 0 };
+        // a row elsewhere with the same number is not this cell's
+        f.indicators.push(IndicatorDraft { weight: Some("15.00".into()), at: other, ..Default::default() });
+        f.indicators.push(IndicatorDraft { weight: Some("15.00".into()), score: Some("10.00".into()), at, ..Default::default() });
+        f.funds.push(FundDraft { executed: Some("10.00".into()), at: other, ..Default::default() });
+        attach(&d, std::slice::from_mut(&mut f));
+        assert_eq!(f.repairs.len(), 1);
+        assert_eq!((f.repairs[0].field.as_str(), f.repairs[0].before.as_str(), f.repairs[0].after.as_str()), ("indicators[1].weight", "onl", "15.00"));
+        assert_eq!(f.repairs[0].reason, PICTURED);
+        assert_eq!(f.pictured, vec!["indicators[1].score".to_string()]);
+    }
+
+    #[test]
+    fn another_form_on_other_pages_is_left_alone() {
+        let d = doc(vec![pictured("15.00", Some("onl"))]);
+        let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
+        f.pages = vec![1];
+        f.indicators.push(IndicatorDraft { weight: Some("15.00".into()), at: Provenance { page: 2, line: 7, col: 0 }, ..Default::default() });
+        attach(&d, std::slice::from_mut(&mut f));
+        assert!(f.repairs.is_empty() && f.pictured.is_empty());
+    }
+}

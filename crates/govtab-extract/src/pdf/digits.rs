@@ -194,7 +194,7 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
     for s in &syms {
         let w = s.w() as f32;
         if w <= RUN_TOGETHER * hf {
-            out.push((s.x0, Sym::Glyph(shape(s, top, hf, &weight))));
+            out.push((s.x0, Sym::Glyph(shape(s, top, hf, weight))));
             continue;
         }
         // glyphs the scan ran together ("00" as one blot): cut into 2 to
@@ -206,7 +206,7 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
             .map(|k| {
                 split(s, k, hf, &weight)
                     .into_iter()
-                    .map(|p| if (p.h() as f32) < 0.4 * hf && p.y1 + 2 >= base && (p.y0 as f32) > top as f32 + 0.5 * hf { Sym::Point('.') } else { Sym::Glyph(shape(&p, top, hf, &weight)) })
+                    .map(|p| if (p.h() as f32) < 0.4 * hf && p.y1 + 2 >= base && (p.y0 as f32) > top as f32 + 0.5 * hf { Sym::Point('.') } else { Sym::Glyph(shape(&p, top, hf, weight)) })
                     .collect()
             })
             .collect();
@@ -401,7 +401,7 @@ fn well_formed(t: &[char]) -> bool {
 pub struct Templates {
     chars: Vec<(char, Shape)>,
     /// Median distance of a labelled glyph to its own template.
-    pub typical: f32,
+    typical: f32,
     /// Median height of the labelled cells' glyphs, pixels: the digits'
     /// size in this document.
     line_h: f32,
@@ -478,6 +478,7 @@ impl Templates {
     }
 
     /// Each symbol with its two nearest characters (for debugging).
+    #[cfg(test)]
     pub fn explain(&self, ink: &CellInk) -> String {
         let mut out = String::new();
         for s in ink.likely() {
@@ -495,6 +496,7 @@ impl Templates {
     }
 
     /// Characters with a template.
+    #[cfg(test)]
     pub fn known(&self) -> String {
         self.chars.iter().map(|(c, _)| *c).collect()
     }

@@ -17,7 +17,13 @@
 //! 4. [`layout`]: ruled tables → one line per row (merged cells once, in their
 //!    top row; on a scan, rules it lost between rows put back where the text
 //!    shows two rows); other text → lines by baseline, cells by wide gaps.
-//! 5. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
+//! 5. [`digits`] (OCR'd scans whose rules came from the picture): each
+//!    table cell the OCR layer holds no ideograph in is read again from
+//!    the upright picture, with digit shapes the document's own cleanly
+//!    read numbers teach; a clear reading that differs from the layer
+//!    replaces it (`Cell::ocr_text` keeps the layer's text, realign logs the
+//!    repair on the field).
+//! 6. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
 //!    full-width ASCII, page headers/footers — each kind logged once with a
 //!    count.
 //!
@@ -189,14 +195,7 @@ fn read_pictured(pages: &mut [Page], inks: &[(usize, usize, usize, digits::CellI
         return;
     }
     let templates = digits::Templates::learn(inks.iter().map(|(p, l, c, ink)| (ink, pages[*p].lines[*l].cells[*c].text.as_str())));
-    let debug = std::env::var_os("GOVTAB_DIGITS_DEBUG").is_some();
-    if debug {
-        eprintln!("templates: {} typical {:.4}", templates.known(), templates.typical);
-    }
     for (p, l, c, ink) in inks {
-        if debug {
-            eprintln!("p{} l{} c{} {:?} -> {:?} {}", p + 1, l, c, pages[*p].lines[*l].cells[*c].text, templates.read(ink), templates.explain(ink));
-        }
         let Some(read) = templates.read(ink) else { continue };
         let cell = &mut pages[*p].lines[*l].cells[*c];
         let layer: String = cell.text.chars().filter(|c| !c.is_whitespace()).collect();
