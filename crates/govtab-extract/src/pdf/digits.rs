@@ -100,26 +100,45 @@ pub struct Picture<'a> {
     pub page_h: f32,
 }
 
-struct Comp {
-    x0: usize,
-    x1: usize,
-    y0: usize,
-    y1: usize,
-    pixels: Vec<(usize, usize)>,
+pub(super) struct Comp {
+    pub x0: usize,
+    pub x1: usize,
+    pub y0: usize,
+    pub y1: usize,
+    pub pixels: Vec<(usize, usize)>,
 }
 
 impl Comp {
-    fn w(&self) -> usize {
+    pub fn w(&self) -> usize {
         self.x1 - self.x0 + 1
     }
-    fn h(&self) -> usize {
+    pub fn h(&self) -> usize {
         self.y1 - self.y0 + 1
     }
 }
 
-/// The symbols of the cell at `b` (upright page points). None when the
-/// cell's ink is not one line of glyphs and points (or there is none).
-pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
+/// A cell's ink cut from the picture: its grey pixels, and its components
+/// (8-connected pixels darker than the paper by [`INK_FROM_PAPER`] of the
+/// contrast) without the remnants of the cell's rules.
+pub(super) struct Crop {
+    cut: Vec<u8>,
+    pub w: usize,
+    pub h: usize,
+    paper: f32,
+    span: f32,
+    pub comps: Vec<Comp>,
+}
+
+impl Crop {
+    /// How dark a pixel is, 0 (paper) to 1 (ink).
+    pub fn weight(&self, x: usize, y: usize) -> f32 {
+        ((self.paper - self.cut[y * self.w + x] as f32) / self.span * 1.4).clamp(0.0, 1.0)
+    }
+}
+
+/// Cut the cell at `b` (upright page points) from the picture, inside its
+/// rules. None for a cell too small or too large to hold a line of text.
+pub(super) fn crop(pic: &Picture, b: BBox) -> Option<Crop> {
     let inset = (1.2 * pic.sx).round().max(2.0);
     let fx0 = (b.x0 * pic.sx + inset).max(0.0);
     let fx1 = (b.x1 * pic.sx - inset).min(pic.w as f32);
@@ -133,19 +152,26 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
     if cw * ch > 400_000 {
         return None;
     }
-    // thin strokes of a scanned digit are light grey: ink is anything
+    // thin strokes of a scanned glyph are light grey: ink is anything
     // clearly darker than the paper, weighted by how dark it is
     let span = (pic.paper as f32 - pic.ink as f32).max(1.0);
     let thr = pic.paper as f32 - INK_FROM_PAPER * span;
     let cut: Vec<u8> = (0..ch).flat_map(|y| pic.px[(y0 + y) * pic.w + x0..(y0 + y) * pic.w + x1].iter().copied()).collect();
     let dark: Vec<bool> = cut.iter().map(|&p| (p as f32) < thr).collect();
-    let weight = |x: usize, y: usize| ((pic.paper as f32 - cut[y * cw + x] as f32) / span * 1.4).clamp(0.0, 1.0);
     let mut comps = components(&dark, cw, ch);
     // remnants of the cell's rules: as long as the cell, or thin along an edge
     comps.retain(|c| {
         let touches = c.x0 == 0 || c.y0 == 0 || c.x1 + 1 == cw || c.y1 + 1 == ch;
         !(c.w() * 10 > cw * 9 || c.h() * 10 > ch * 9 || (touches && (c.w() <= 3 || c.h() <= 3) && c.pixels.len() >= 6))
     });
+    Some(Crop { cut, w: cw, h: ch, paper: pic.paper as f32, span, comps })
+}
+
+/// The symbols of the cell at `b` (upright page points). None when the
+/// cell's ink is not one line of glyphs and points (or there is none).
+pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
+    let Crop { cut, w: cw, paper, span, comps, .. } = crop(pic, b)?;
+    let weight = |x: usize, y: usize| ((paper - cut[y * cw + x] as f32) / span * 1.4).clamp(0.0, 1.0);
     let line_h = comps.iter().filter(|c| c.pixels.len() >= 10).map(|c| c.h()).max()?;
     if line_h < 8 {
         return None;

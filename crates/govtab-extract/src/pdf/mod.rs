@@ -36,6 +36,7 @@ mod collect;
 mod digits;
 mod layout;
 mod prepare;
+mod prints;
 mod raster;
 mod repair;
 #[cfg(test)]
@@ -62,6 +63,9 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
     // Scanned number cells' ink (page, line, cell), read once the whole
     // document has taught its digits.
     let mut inks: Vec<(usize, usize, usize, digits::CellInk)> = Vec::new();
+    // Every scanned table cell's print (page, line, cell), matched once
+    // the whole document is read.
+    let mut cell_prints: Vec<(usize, usize, usize, prints::Print)> = Vec::new();
     // A page's operations are dropped once it is read (while in cache).
     for (info, ops) in infos.iter().zip(ops) {
         let n = info.number;
@@ -141,6 +145,9 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
                             inks.push((pages.len(), page.lines.len(), k, cell_ink));
                         }
                     }
+                    if let Some(p) = c.bbox.and_then(|b| prints::print(&pic, b)) {
+                        cell_prints.push((pages.len(), page.lines.len(), k, p));
+                    }
                 }
             }
             page.lines.push(Line { no, layout: LineLayout::Positioned, cells, y: Some(out.y) });
@@ -148,6 +155,7 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
         pages.push(page);
     }
     read_pictured(&mut pages, &inks, &mut tally);
+    read_same_prints(&mut pages, &cell_prints, &mut tally);
     Ok(Document {
         doc: name.to_string(),
         path: path.display().to_string(),
@@ -180,6 +188,42 @@ fn scan_rules(doc: &lopdf::Document, info: &prepare::PageInfo, ink: &mut collect
 /// in it, and short.
 fn maybe_number(text: &str) -> bool {
     text.chars().count() <= 24 && !text.chars().any(repair::is_cjk)
+}
+
+/// Read the scanned cells that are the same print as cells the OCR layer
+/// read cleanly, as those read (see [`prints`]).
+fn read_same_prints(pages: &mut [Page], cells: &[(usize, usize, usize, prints::Print)], tally: &mut repair::Tally) {
+    if cells.len() < 2 {
+        return;
+    }
+    let texts: Vec<String> = cells.iter().map(|(p, l, c, _)| pages[*p].lines[*l].cells[*c].text.clone()).collect();
+    if std::env::var_os("GOVTAB_PRINTS_DEBUG").is_some() {
+        for i in 0..cells.len() {
+            for j in i + 1..cells.len() {
+                if let Some(d) = cells[i].3.distance(&cells[j].3) {
+                    let (a, b) = (&texts[i], &texts[j]);
+                    if prints::clean(a) && prints::clean(b) {
+                        eprintln!("PAIR {} {d:.4} {a:?} {b:?}", if a == b { "same" } else { "diff" });
+                    }
+                }
+            }
+        }
+    }
+    let inputs: Vec<(&prints::Print, &str)> = cells.iter().zip(&texts).map(|((_, _, _, p), t)| (p, t.as_str())).collect();
+    for ((p, l, c, _), read) in cells.iter().zip(prints::readings(&inputs)) {
+        let Some(read) = read else { continue };
+        let cell = &mut pages[*p].lines[*l].cells[*c];
+        let layer: String = cell.text.split_whitespace().collect();
+        if layer == read {
+            continue;
+        }
+        tally.note(repair::Kind::SamePrint, 1, &cell.text, &read);
+        if cell.ocr_text.is_none() {
+            cell.ocr_text = Some(cell.text.clone());
+        }
+        cell.text = read.clone();
+        cell.pictured = Some(read);
+    }
 }
 
 /// The same number written two ways ("30.0" and "30.00"), '%' alike.
