@@ -343,9 +343,10 @@ pub struct RecordSet {
 pub const FUND_ROW_BY_PLACE: &str = "row label unreadable; named by its place in the funds block";
 
 /// The reason of the repair (stage `extract`, placed on its field by
-/// realign) that replaced a number the OCR layer misread by what the page
-/// picture shows; assemble takes such a row's OCR text as damaged.
-pub const PICTURED: &str = "number read from the page picture; the OCR layer read otherwise";
+/// realign) that replaced what the OCR layer misread (a number, or a cell
+/// printed like others the layer read) by what the page picture shows;
+/// assemble takes such a row's OCR text as damaged.
+pub const PICTURED: &str = "read from the page picture; the OCR layer read otherwise";
 
 /// A change the pipeline made to the printed text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -64,7 +64,7 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
     }
     header::doc_consensus(&mut forms);
     unit_consensus(&mut forms);
-    pictured::attach(doc, &mut forms);
+    pictured::attach(doc, &mut forms, vocab);
     let noise = ocr_noise(&lines);
     for f in forms.iter_mut().filter(|f| f.ocr) {
         f.ocr_noise = noise;

@@ -11,7 +11,7 @@
 //! the layer is listed in `FormDraft::pictured`: two readings made apart
 //! that agree.
 
-use govtab_model::{Document, FormDraft, Repair, PICTURED};
+use govtab_model::{Document, FormDraft, Repair, Vocabulary, PICTURED};
 
 /// A pictured cell: page, line, its text (the picture's reading) and the
 /// OCR layer's text when that differed.
@@ -27,7 +27,7 @@ fn compact(s: &str) -> String {
 }
 
 /// Attach the pictured cells of `doc` to the fields of `forms`.
-pub fn attach(doc: &Document, forms: &mut [FormDraft]) {
+pub fn attach(doc: &Document, forms: &mut [FormDraft], vocab: &Vocabulary) {
     let seen: Vec<Seen> = doc
         .pages
         .iter()
@@ -55,7 +55,7 @@ pub fn attach(doc: &Document, forms: &mut [FormDraft]) {
             }
         }
         for (i, d) in f.indicators.iter().enumerate() {
-            for (name, v) in [("weight", &d.weight), ("score", &d.score), ("target", &d.target), ("actual", &d.actual)] {
+            for (name, v) in [("weight", &d.weight), ("score", &d.score), ("target", &d.target), ("actual", &d.actual), ("level3", &d.level3), ("deviation", &d.deviation)] {
                 if let Some(v) = v {
                     fields.push((format!("indicators[{i}].{name}"), d.at.page, d.at.line, compact(v)));
                 }
@@ -68,7 +68,7 @@ pub fn attach(doc: &Document, forms: &mut [FormDraft]) {
             }
         }
         for fd in &f.fields {
-            fields.push((format!("attributes.{}", fd.label), fd.at.page, fd.at.line, compact(&fd.value)));
+            fields.push((vocab.field_path(&fd.label), fd.at.page, fd.at.line, compact(&fd.value)));
         }
         let mut used = vec![false; fields.len()];
         for s in seen.iter().filter(|s| f.pages.contains(&s.page)) {
@@ -112,7 +112,7 @@ mod tests {
         f.indicators.push(IndicatorDraft { weight: Some("15.00".into()), at: other, ..Default::default() });
         f.indicators.push(IndicatorDraft { weight: Some("15.00".into()), score: Some("10.00".into()), at, ..Default::default() });
         f.funds.push(FundDraft { executed: Some("10.00".into()), at: other, ..Default::default() });
-        attach(&d, std::slice::from_mut(&mut f));
+        attach(&d, std::slice::from_mut(&mut f), &Vocabulary::builtin());
         assert_eq!(f.repairs.len(), 1);
         assert_eq!((f.repairs[0].field.as_str(), f.repairs[0].before.as_str(), f.repairs[0].after.as_str()), ("indicators[1].weight", "onl", "15.00"));
         assert_eq!(f.repairs[0].reason, PICTURED);
@@ -125,7 +125,7 @@ mod tests {
         let mut f = FormDraft::new(1, FormKind::SelfEvaluation);
         f.pages = vec![1];
         f.indicators.push(IndicatorDraft { weight: Some("15.00".into()), at: Provenance { page: 2, line: 7, col: 0 }, ..Default::default() });
-        attach(&d, std::slice::from_mut(&mut f));
+        attach(&d, std::slice::from_mut(&mut f), &Vocabulary::builtin());
         assert!(f.repairs.is_empty() && f.pictured.is_empty());
     }
 }

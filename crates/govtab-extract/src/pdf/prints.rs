@@ -136,6 +136,13 @@ pub fn readings(cells: &[(&Print, &str)]) -> Vec<Option<String>> {
         }
         best.sort_by(|a, b| a.1.total_cmp(&b.1));
         let Some(&(text, d1)) = best.first() else { continue };
+        // one digit changes a print little (≥90% and ≥80%): digits the
+        // layer read stand
+        let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
+        let layer_digits = digits(&texts[i]);
+        if !layer_digits.is_empty() && layer_digits != digits(text) {
+            continue;
+        }
         if d1 < SAME_PRINT && best.get(1).is_none_or(|&(_, d2)| d1 < MARGIN * d2) {
             out[i] = Some(text.to_string());
         }
