@@ -52,6 +52,8 @@ const INK_FROM_PAPER: f32 = 0.2;
 const SIZE_TOLERANCE: f32 = 0.2;
 /// The least typical distance (scans show 0.004–0.013).
 const MIN_TYPICAL: f32 = 0.004;
+/// [`TOLERANCE`] for a cell of one glyph.
+const LONE_TOLERANCE: f32 = 2.0;
 /// Fewest labelled glyphs of a character for it to get a template.
 const MIN_SAMPLES: usize = 2;
 
@@ -536,6 +538,12 @@ impl Templates {
         // of a rule, an ideograph)
         if (ink.line_h / self.line_h - 1.0).abs() > SIZE_TOLERANCE {
             return None;
+        }
+        // a lone glyph has no neighbours to vouch that the cell holds a
+        // number at all (a mark in a text column): it must read closely
+        if let [lone @ Sym::Glyph(_)] = ink.syms.as_slice() {
+            let (read, worst) = self.read_all(std::slice::from_ref(lone))?;
+            return (worst <= LONE_TOLERANCE).then_some(read);
         }
         let mut out = String::new();
         for s in &ink.syms {

@@ -29,6 +29,9 @@ pub struct OutCell {
     pub text: String,
     pub bbox: BBox,
     pub font_size: Option<f32>,
+    /// A row's part of a cell merged over rows above it (its text is given
+    /// in the top row).
+    pub continued: bool,
 }
 
 /// One laid-out line (a table row or a line of free text).
@@ -297,7 +300,7 @@ fn free_lines(glyphs: Vec<Glyph>, opts: LayoutOptions) -> Vec<OutLine> {
             .map(|c| {
                 let solid: Vec<&Glyph> = c.iter().copied().filter(|g| !g.is_space()).collect();
                 let text = line_text(&c).trim().to_string();
-                OutCell { text, bbox: glyph_box(&solid), font_size: median(solid.iter().map(|g| g.size).collect()) }
+                OutCell { text, bbox: glyph_box(&solid), font_size: median(solid.iter().map(|g| g.size).collect()), continued: false }
             })
             .collect();
         if out.is_empty() {
@@ -446,9 +449,9 @@ impl Table {
                     if let Some(t) = t {
                         top = Some(top.map_or(*t, |m: f32| m.max(*t)));
                     }
-                    cells.push(OutCell { text: text.clone(), bbox: self.rect(r0, r1, c0, c1), font_size: *size });
+                    cells.push(OutCell { text: text.clone(), bbox: self.rect(r0, r1, c0, c1), font_size: *size, continued: false });
                 } else {
-                    cells.push(OutCell { text: String::new(), bbox: self.rect(r, r, c0, c1), font_size: None });
+                    cells.push(OutCell { text: String::new(), bbox: self.rect(r, r, c0, c1), font_size: None, continued: true });
                 }
             }
             if any_text {

@@ -139,11 +139,16 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
             no += 1;
             if let (Some(scan), true) = (&scan, out.in_table) {
                 let pic = digits::Picture { px: &scan.upright.px, w: scan.upright.w, h: scan.upright.h, ink: scan.ink, paper: scan.paper, sx: scan.frame.sx, sy: scan.frame.sy, page_h: scan.frame.page_h };
-                for (k, c) in cells.iter().enumerate() {
+                for ((k, c), o) in cells.iter().enumerate().zip(&out.cells) {
                     if maybe_number(&c.text) {
                         if let Some(cell_ink) = c.bbox.and_then(|b| digits::segment(&pic, b)) {
                             inks.push((pages.len(), page.lines.len(), k, cell_ink));
                         }
+                    }
+                    // (a row's part of a merged cell shows a piece of its
+                    // label, no print of its own)
+                    if o.continued {
+                        continue;
                     }
                     if let Some(p) = c.bbox.and_then(|b| prints::print(&pic, b)) {
                         cell_prints.push((pages.len(), page.lines.len(), k, p));

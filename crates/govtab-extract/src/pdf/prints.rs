@@ -45,7 +45,10 @@ pub struct Print {
 /// line of a value.
 pub fn print(pic: &Picture, b: BBox) -> Option<Print> {
     let c = crop(pic, b)?;
-    let kept: Vec<&super::digits::Comp> = c.comps.iter().filter(|k| k.pixels.len() >= SPECK).collect();
+    // specks: small against the cell's tallest component
+    let tall = c.comps.iter().map(|k| k.h()).max()?;
+    let speck = SPECK.max(tall * tall / 50);
+    let kept: Vec<&super::digits::Comp> = c.comps.iter().filter(|k| k.pixels.len() >= speck).collect();
     let x0 = kept.iter().map(|k| k.x0).min()?;
     let x1 = kept.iter().map(|k| k.x1).max()?;
     let y0 = kept.iter().map(|k| k.y0).min()?;
@@ -93,10 +96,25 @@ impl Print {
     /// differ (another text, or another font size).
     pub fn distance(&self, o: &Print) -> Option<f32> {
         let close = |a: usize, b: usize, tol: usize| a.abs_diff(b) <= tol;
-        if self.cols != o.cols || !close(self.h, o.h, 2) || !close(self.w, o.w, (self.w / 30).max(3)) {
+        if !close(self.h, o.h, 3) || !close(self.w, o.w, (self.w / 12).max(3)) || !close(self.cols, o.cols, 3) {
             return None;
         }
-        Some(self.grid.iter().zip(&o.grid).map(|(a, b)| (a - b) * (a - b)).sum::<f32>() / self.grid.len() as f32)
+        // the wider grid sampled down to the narrower one's columns
+        let (a, b) = if self.cols <= o.cols { (self, o) } else { (o, self) };
+        let cols = a.cols;
+        let mut sum = 0.0;
+        for y in 0..ROWS {
+            for x in 0..cols {
+                let fx = (x as f32 + 0.5) * b.cols as f32 / cols as f32 - 0.5;
+                let i0 = (fx.floor().max(0.0) as usize).min(b.cols - 1);
+                let i1 = (i0 + 1).min(b.cols - 1);
+                let t = (fx - i0 as f32).clamp(0.0, 1.0);
+                let v = b.grid[y * b.cols + i0] * (1.0 - t) + b.grid[y * b.cols + i1] * t;
+                let d = a.grid[y * cols + x] - v;
+                sum += d * d;
+            }
+        }
+        Some(sum / (ROWS * cols) as f32)
     }
 }
 
@@ -135,6 +153,9 @@ pub fn readings(cells: &[(&Print, &str)]) -> Vec<Option<String>> {
             }
         }
         best.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if std::env::var_os("GOVTAB_PRINTS_DEBUG").is_some() {
+            eprintln!("CELL {:?} w{} h{} cols{} best {:?}", texts[i], p.w, p.h, p.cols, &best[..best.len().min(3)]);
+        }
         let Some(&(text, d1)) = best.first() else { continue };
         // one digit changes a print little (≥90% and ≥80%): digits the
         // layer read stand
