@@ -543,7 +543,8 @@ impl Templates {
         // number at all (a mark in a text column): it must read closely
         if let [lone @ Sym::Glyph(_)] = ink.syms.as_slice() {
             let (read, worst) = self.read_all(std::slice::from_ref(lone))?;
-            return (worst <= LONE_TOLERANCE).then_some(read);
+            // and a lone upright bar is as likely a stub of a rule as a '1'
+            return (worst <= LONE_TOLERANCE && read != "1").then_some(read);
         }
         let mut out = String::new();
         for s in &ink.syms {
@@ -649,7 +650,9 @@ mod tests {
         assert_eq!(t.known(), "017");
         // the OCR layer read 'onl' here: the picture shows 70.1
         assert_eq!(t.read(&ink("70.1", 1).expect("segmented")).as_deref(), Some("70.1"));
-        assert_eq!(t.read(&ink("1", 1).expect("segmented")).as_deref(), Some("1"));
+        assert_eq!(t.read(&ink("0", 1).expect("segmented")).as_deref(), Some("0"));
+        // a lone bar may be a stub of a rule
+        assert_eq!(t.read(&ink("1", 1).expect("segmented")), None);
         // a glyph no cell taught (drawn as a solid block) is not read
         assert_eq!(t.read(&ink("18", 1).expect("segmented")), None);
         // glyphs of another size are not the document's digits
