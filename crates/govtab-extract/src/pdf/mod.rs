@@ -34,6 +34,7 @@
 mod cmap;
 mod collect;
 mod digits;
+mod glyphs;
 mod layout;
 mod prepare;
 mod prints;
@@ -161,6 +162,7 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
     }
     read_pictured(&mut pages, &inks, &mut tally);
     read_same_prints(&mut pages, &cell_prints, &mut tally);
+    read_glyphs(&mut pages, &cell_prints, &mut tally);
     Ok(Document {
         doc: name.to_string(),
         path: path.display().to_string(),
@@ -223,6 +225,26 @@ fn read_same_prints(pages: &mut [Page], cells: &[(usize, usize, usize, prints::P
             continue;
         }
         tally.note(repair::Kind::SamePrint, 1, &cell.text, &read);
+        if cell.ocr_text.is_none() {
+            cell.ocr_text = Some(cell.text.clone());
+        }
+        cell.text = read.clone();
+        cell.pictured = Some(read);
+    }
+}
+
+/// Read the ideographs of scanned single-line cells glyph by glyph, with
+/// shapes the document's own legible cells teach (see [`glyphs`]).
+fn read_glyphs(pages: &mut [Page], cells: &[(usize, usize, usize, prints::Print)], tally: &mut repair::Tally) {
+    if cells.is_empty() {
+        return;
+    }
+    let texts: Vec<String> = cells.iter().map(|(p, l, c, _)| pages[*p].lines[*l].cells[*c].text.clone()).collect();
+    let reader = glyphs::Reader::learn(cells.iter().zip(&texts).map(|((_, _, _, p), t)| (&p.ink, t.as_str())));
+    for ((p, l, c, print), text) in cells.iter().zip(&texts) {
+        let Some(read) = reader.read(&print.ink, text) else { continue };
+        let cell = &mut pages[*p].lines[*l].cells[*c];
+        tally.note(repair::Kind::Glyphs, 1, &cell.text, &read);
         if cell.ocr_text.is_none() {
             cell.ocr_text = Some(cell.text.clone());
         }

@@ -22,7 +22,7 @@ use super::digits::{crop, Picture};
 /// Grid rows over the ink's height.
 const ROWS: usize = 16;
 /// Widest grid (columns); a wider cell is no single line of a value.
-const MAX_COLS: usize = 160;
+const MAX_COLS: usize = 480;
 /// Two grids nearer than this (mean squared difference of ink, 0..1 per
 /// cell) are the same print.
 pub const SAME_PRINT: f32 = 0.012;
@@ -39,6 +39,8 @@ pub struct Print {
     h: usize,
     cols: usize,
     grid: Vec<f32>,
+    /// The ink in its box, pixel by pixel (for [`super::glyphs`]).
+    pub ink: super::glyphs::LineInk,
 }
 
 /// The print of the cell at `b`; None when it holds no ink, or more than a
@@ -64,9 +66,11 @@ pub fn print(pic: &Picture, b: BBox) -> Option<Print> {
     }
     let (gx, gy) = (cols as f32 / w as f32, ROWS as f32 / h as f32);
     let mut g = vec![0f32; ROWS * cols];
+    let mut px = vec![0u8; w * h];
     for k in &kept {
         for &(x, y) in &k.pixels {
             let ink = c.weight(x, y);
+            px[(y - y0) * w + (x - x0)] = (ink * 255.0).round() as u8;
             let fx = (x - x0) as f32 * gx;
             let fy = (y - y0) as f32 * gy;
             let (ix, iy) = ((fx as usize).min(cols - 1), (fy as usize).min(ROWS - 1));
@@ -88,7 +92,7 @@ pub fn print(pic: &Picture, b: BBox) -> Option<Print> {
             grid[y * cols + x] = acc / n;
         }
     }
-    Some(Print { w, h, cols, grid })
+    Some(Print { w, h, cols, grid, ink: super::glyphs::LineInk { w, h, px } })
 }
 
 impl Print {

@@ -104,6 +104,7 @@ pub enum Kind {
     HeaderFooter,
     Pictured,
     SamePrint,
+    Glyphs,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -143,6 +144,7 @@ impl Tally {
                     Kind::FullWidth => format!("{n} full-width digits/letters/ASCII punctuation made half-width"),
                     Kind::HeaderFooter => format!("{n} page header/footer lines dropped"),
                     Kind::Pictured => format!("{n} scanned number cells read from the page picture where the OCR layer read otherwise"),
+                    Kind::Glyphs => format!("{n} scanned cells' ideographs read from the page picture glyph by glyph where the OCR layer read otherwise"),
                     Kind::SamePrint => format!("{n} scanned cells read as the cells whose picture is the same print (the OCR layer read them otherwise)"),
                 };
                 Repair::new("*", "extract", before, after, reason)
