@@ -65,7 +65,7 @@ pub fn realign(doc: &Document, vocab: &Vocabulary) -> FormSet {
     header::doc_consensus(&mut forms);
     unit_consensus(&mut forms);
     pictured::attach(doc, &mut forms, vocab);
-    let noise = ocr_noise(&lines);
+    let noise = ocr_noise(doc);
     for f in forms.iter_mut().filter(|f| f.ocr) {
         f.ocr_noise = noise;
     }
@@ -101,10 +101,12 @@ fn unit_consensus(forms: &mut [FormDraft]) {
 }
 
 /// Share of Latin letters among the non-space characters of the OCR'd
-/// lines (see `FormDraft::ocr_noise`).
-fn ocr_noise(lines: &[clean::SrcLine]) -> f64 {
+/// pages (see `FormDraft::ocr_noise`): of the OCR layer as it was, before
+/// extract read cells again from the page picture.
+fn ocr_noise(doc: &Document) -> f64 {
     let (mut latin, mut all) = (0usize, 0usize);
-    for c in lines.iter().filter(|l| l.ocr).flat_map(|l| l.cells.iter()).flat_map(|c| c.text.chars()).filter(|c| !c.is_whitespace()) {
+    let cells = doc.pages.iter().filter(|p| p.ocr).flat_map(|p| p.lines.iter()).flat_map(|l| l.cells.iter());
+    for c in cells.flat_map(|c| c.ocr_text.as_deref().unwrap_or(&c.text).chars()).filter(|c| !c.is_whitespace()) {
         all += 1;
         latin += usize::from(c.is_ascii_alphabetic());
     }

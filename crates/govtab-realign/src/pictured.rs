@@ -55,7 +55,7 @@ pub fn attach(doc: &Document, forms: &mut [FormDraft], vocab: &Vocabulary) {
             }
         }
         for (i, d) in f.indicators.iter().enumerate() {
-            for (name, v) in [("weight", &d.weight), ("score", &d.score), ("target", &d.target), ("actual", &d.actual), ("level3", &d.level3), ("deviation", &d.deviation)] {
+            for (name, v) in [("weight", &d.weight), ("score", &d.score), ("target", &d.target), ("actual", &d.actual), ("level3", &d.level3), ("deviation", &d.deviation), ("level1", &d.raw_level1), ("level2", &d.raw_level2)] {
                 if let Some(v) = v {
                     fields.push((format!("indicators[{i}].{name}"), d.at.page, d.at.line, compact(v)));
                 }

@@ -118,6 +118,8 @@ fn dist(a: &[f32; CELLS], b: &[f32; CELLS]) -> f32 {
 #[derive(Debug, Default)]
 pub struct Reader {
     chars: Vec<(char, Shape)>,
+    /// The texts the legible cells read (each line up with its ems).
+    known: Vec<Vec<char>>,
     typical: f32,
     /// The ideographs' pitch, pixels (one em).
     pitch: f32,
@@ -143,11 +145,15 @@ impl Reader {
         ratios.sort_by(|a, b| a.total_cmp(b));
         let pitch = ratios[ratios.len() / 2];
         let mut samples: Vec<(char, Shape)> = Vec::new();
+        let mut known: Vec<Vec<char>> = Vec::new();
         for (ink, text) in cells {
             let Some(t) = ideographs(text) else { continue };
             let p = pitch;
             if ink.ems(p) != Some(t.len()) {
                 continue;
+            }
+            if !known.contains(&t) {
+                known.push(t.clone());
             }
             for ((a, b), c) in ink.cut(t.len(), ink.w as f32 / t.len() as f32).into_iter().zip(t) {
                 samples.push((c, ink.shape(a, b, p)));
@@ -181,7 +187,7 @@ impl Reader {
         }
         own.sort_by(|a, b| a.total_cmp(b));
         let typical = own.get(own.len() / 2).copied().unwrap_or(0.0);
-        Reader { chars, typical, pitch }
+        Reader { chars, known, typical, pitch }
     }
 
     /// The nearest characters to a shape: (best, its distance, next distance).
@@ -233,7 +239,7 @@ impl Reader {
                 }
                 None => {
                     if !clear {
-                        return None;
+                        return self.read_known(ink, n, p);
                     }
                     out.push(c);
                     changed = true;
@@ -241,5 +247,27 @@ impl Reader {
             }
         }
         changed.then_some(out)
+    }
+
+    /// A cell the OCR layer lost, read as the one text of its width that
+    /// the document's legible cells print whose glyphs its picture fits
+    /// (on average within [`TOLERANCE`], and nearer by [`MARGIN`] than any
+    /// other such text).
+    fn read_known(&self, ink: &LineInk, n: usize, p: f32) -> Option<String> {
+        let shapes: Vec<Shape> = ink.cut(n, ink.w as f32 / n as f32).into_iter().map(|(a, b)| ink.shape(a, b, p)).collect();
+        let template = |c: char| self.chars.iter().find(|(k, _)| *k == c).map(|(_, t)| t);
+        let mut scored: Vec<(f32, &Vec<char>)> = self
+            .known
+            .iter()
+            .filter(|t| t.len() == n)
+            .filter_map(|t| {
+                let ds: Option<Vec<f32>> = t.iter().zip(&shapes).map(|(c, s)| template(*c).map(|tpl| dist(s, tpl))).collect();
+                ds.map(|ds| (ds.iter().sum::<f32>() / n as f32, t))
+            })
+            .collect();
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (d1, best) = scored.first()?;
+        let clear = *d1 <= TOLERANCE * self.typical && scored.get(1).is_none_or(|(d2, _)| *d1 <= MARGIN * d2);
+        clear.then(|| best.iter().collect())
     }
 }
