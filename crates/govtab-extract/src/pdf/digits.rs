@@ -397,9 +397,17 @@ fn number_chars(text: &str) -> Option<Vec<char>> {
     well_formed(&t).then_some(t)
 }
 
-/// `123`, `12.50`, `1,234.5`, `100%`: digits, at most one '.', commas only
-/// between groups of three before it, '%' only at the end.
+/// A comparator a target may print before its number.
+const COMPARATORS: [char; 5] = ['≥', '≤', '=', '>', '<'];
+
+/// `123`, `12.50`, `1,234.5`, `100%`, `≥90%`: digits, at most one '.',
+/// commas only between groups of three before it, a comparator only at the
+/// start, '%' only at the end.
 fn well_formed(t: &[char]) -> bool {
+    let t = match t.first() {
+        Some(c) if COMPARATORS.contains(c) => &t[1..],
+        _ => t,
+    };
     let body = match t.last() {
         Some('%') => &t[..t.len() - 1],
         _ => t,
@@ -448,7 +456,7 @@ impl Templates {
                 continue;
             }
             let lines_up = t.iter().zip(&syms).all(|(c, s)| match s {
-                Sym::Glyph(_) => c.is_ascii_digit() || *c == '%',
+                Sym::Glyph(_) => c.is_ascii_digit() || *c == '%' || COMPARATORS.contains(c),
                 Sym::Point(p) => p == c,
                 Sym::Run { .. } => false,
             });
@@ -703,10 +711,10 @@ mod tests {
 
     #[test]
     fn numbers_are_well_formed() {
-        for ok in ["15.00", "100%", "1,234.56", "0", "12,345"] {
+        for ok in ["15.00", "100%", "1,234.56", "0", "12,345", "≥90%", "=1"] {
             assert!(number_chars(ok).is_some(), "{ok}");
         }
-        for bad in ["1.5.0", ".5", "1,23", "12%3", "", "1.", "1.2,3", "a1"] {
+        for bad in ["1.5.0", ".5", "1,23", "12%3", "", "1.", "1.2,3", "a1", "9≥", "≥", "≥≥1"] {
             assert!(number_chars(bad).is_none(), "{bad}");
         }
     }
