@@ -432,9 +432,63 @@ fn well_formed(t: &[char]) -> bool {
     true
 }
 
-/// Digit templates learnt from one document.
+/// Digit templates learnt from one document: one [`Font`] for each size
+/// of digits it prints (a form may print its marks and its targets in two
+/// faces).
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
+    fonts: Vec<Font>,
+}
+
+impl Templates {
+    /// Learn from cells and their OCR text (see [`Font::learn`]), the cells
+    /// grouped by the height of their glyphs.
+    pub fn learn<'a>(cells: impl IntoIterator<Item = (&'a CellInk, &'a str)>) -> Templates {
+        let cells: Vec<(&CellInk, &str)> = cells.into_iter().collect();
+        let mut heights: Vec<f32> = cells.iter().filter(|(_, t)| number_chars(t).is_some()).map(|(i, _)| i.line_h).collect();
+        heights.sort_by(|a, b| a.total_cmp(b));
+        // sizes: runs of heights each within 10 % of the one before
+        let mut sizes: Vec<Vec<f32>> = Vec::new();
+        for h in heights {
+            match sizes.last_mut() {
+                Some(run) if run.last().is_some_and(|l| h <= l * 1.1) => run.push(h),
+                _ => sizes.push(vec![h]),
+            }
+        }
+        let centres: Vec<f32> = sizes.iter().filter(|r| r.len() >= 3).map(|r| r[r.len() / 2]).collect();
+        let nearest = |h: f32| centres.iter().enumerate().min_by(|a, b| (h / a.1 - 1.0).abs().total_cmp(&(h / b.1 - 1.0).abs())).map(|(k, _)| k);
+        let fonts = (0..centres.len())
+            .map(|k| Font::learn(cells.iter().filter(|(i, _)| nearest(i.line_h) == Some(k)).copied()))
+            .filter(|f| f.chars.len() >= 2)
+            .collect();
+        Templates { fonts }
+    }
+
+    /// The font of the cell's glyph size.
+    fn font(&self, ink: &CellInk) -> Option<&Font> {
+        self.fonts.iter().filter(|f| (ink.line_h / f.line_h - 1.0).abs() <= SIZE_TOLERANCE).min_by(|a, b| (ink.line_h / a.line_h - 1.0).abs().total_cmp(&(ink.line_h / b.line_h - 1.0).abs()))
+    }
+
+    /// The number a cell's picture shows, if every glyph reads clearly in
+    /// the font of its size.
+    pub fn read(&self, ink: &CellInk) -> Option<String> {
+        self.font(ink)?.read(ink)
+    }
+
+    #[cfg(test)]
+    pub fn known(&self) -> String {
+        self.fonts.iter().map(|f| f.known()).collect::<Vec<_>>().join("|")
+    }
+
+    #[cfg(test)]
+    pub fn explain(&self, ink: &CellInk) -> String {
+        self.font(ink).map(|f| f.explain(ink)).unwrap_or_default()
+    }
+}
+
+/// Digit templates of one size of digits.
+#[derive(Debug, Clone, Default)]
+pub struct Font {
     chars: Vec<(char, Shape)>,
     /// Median distance of a labelled glyph to its own template.
     typical: f32,
@@ -443,10 +497,10 @@ pub struct Templates {
     line_h: f32,
 }
 
-impl Templates {
+impl Font {
     /// Learn from cells and their OCR text; only cells whose text is a
     /// well-formed number that lines up with the picture's symbols count.
-    pub fn learn<'a>(cells: impl IntoIterator<Item = (&'a CellInk, &'a str)>) -> Templates {
+    pub fn learn<'a>(cells: impl IntoIterator<Item = (&'a CellInk, &'a str)>) -> Font {
         let mut samples: Vec<(char, &Shape)> = Vec::new();
         let mut heights: Vec<f32> = Vec::new();
         for (ink, text) in cells {
@@ -510,7 +564,7 @@ impl Templates {
         let typical = own.get(own.len() / 2).copied().unwrap_or(0.0).max(MIN_TYPICAL);
         heights.sort_by(|a, b| a.total_cmp(b));
         let line_h = heights.get(heights.len() / 2).copied().unwrap_or(0.0);
-        Templates { chars, typical, line_h }
+        Font { chars, typical, line_h }
     }
 
     /// Each symbol with its two nearest characters (for debugging).
