@@ -805,12 +805,13 @@ fn scores_hold(r: &Record) -> bool {
 /// damaged scan) belong to the other cells of the check. Doubts of earlier
 /// stages (a cell moved, a row without a cell) stay.
 fn vouch_pictured(r: &mut Record, pictured: &[String]) {
-    if pictured.is_empty() {
-        return;
-    }
     // (a number in a target or result cell may be another column's, moved)
     let number_field = |p: &str| !(p.ends_with(".target") || p.ends_with(".actual"));
     r.flags.retain(|x| !(x.stage == STAGE && number_field(&x.field) && pictured.contains(&x.field)));
+    // a text the picture read where the layer read otherwise is no longer
+    // the damaged layer's text
+    let read: Vec<String> = r.repairs.iter().filter(|x| x.reason == govtab_model::PICTURED).map(|x| x.field.clone()).collect();
+    r.flags.retain(|x| !(x.stage == STAGE && x.reason.starts_with(DAMAGED_SCAN) && read.contains(&x.field)));
 }
 
 /// A header attribute whose shape vouches for it on a damaged scan (its
