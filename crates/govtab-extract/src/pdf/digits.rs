@@ -52,6 +52,9 @@ const INK_FROM_PAPER: f32 = 0.2;
 const SIZE_TOLERANCE: f32 = 0.2;
 /// The least typical distance (scans show 0.004–0.013).
 const MIN_TYPICAL: f32 = 0.004;
+/// Fewest grid columns a lone glyph's ink spans (a digit other than '1'
+/// is half a line height wide: 8 of [`GW`]).
+const LONE_MIN_COLUMNS: usize = 6;
 /// [`TOLERANCE`] for a cell of one glyph.
 const LONE_TOLERANCE: f32 = 2.0;
 /// Fewest labelled glyphs of a character for it to get a template.
@@ -77,6 +80,25 @@ pub struct CellInk {
 }
 
 impl CellInk {
+    /// The symbols cut into `n` when the one run among them can be cut so
+    /// (a text of `n` characters labels them); else as [`Self::likely`].
+    fn aligned(&self, n: usize) -> Vec<&Sym> {
+        let runs = self.syms.iter().filter(|s| matches!(s, Sym::Run { .. })).count();
+        let others = self.syms.len() - runs;
+        if runs == 1 && n >= others + 2 && n - others <= MAX_RUN {
+            let k = n - others;
+            return self
+                .syms
+                .iter()
+                .flat_map(|s| match s {
+                    Sym::Run { options, .. } => options[k - 2].iter().collect::<Vec<_>>(),
+                    s => vec![s],
+                })
+                .collect();
+        }
+        self.likely()
+    }
+
     /// The symbols with each run cut as its width suggests.
     fn likely(&self) -> Vec<&Sym> {
         self.syms
@@ -180,6 +202,9 @@ pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
     }
     let hf = line_h as f32;
     // parts of glyphs: joined when they overlap in x
+    // a cell's number stands clear of its side rules: ink against a side
+    // is a piece of the rule
+    let comps: Vec<Comp> = comps.into_iter().filter(|c| c.x0 > 0 && c.x1 + 1 < cw).collect();
     let (mut parts, small): (Vec<Comp>, Vec<Comp>) = comps.into_iter().partition(|c| c.h() as f32 >= 0.3 * hf);
     parts.sort_by_key(|c| c.x0);
     let mut syms: Vec<Comp> = Vec::new();
@@ -505,7 +530,7 @@ impl Font {
         let mut heights: Vec<f32> = Vec::new();
         for (ink, text) in cells {
             let Some(t) = number_chars(text) else { continue };
-            let syms = ink.likely();
+            let syms = ink.aligned(t.len());
             if t.len() != syms.len() {
                 continue;
             }
@@ -603,7 +628,12 @@ impl Font {
         }
         // a lone glyph has no neighbours to vouch that the cell holds a
         // number at all (a mark in a text column): it must read closely
-        if let [lone @ Sym::Glyph(_)] = ink.syms.as_slice() {
+        if let [lone @ Sym::Glyph(g)] = ink.syms.as_slice() {
+            // as wide as a digit (a piece of a rule is a thin bar)
+            let span = (0..GW).filter(|&x| (0..GH).any(|y| g[y * GW + x] > 0.2)).count();
+            if span < LONE_MIN_COLUMNS {
+                return None;
+            }
             let (read, worst) = self.read_all(std::slice::from_ref(lone))?;
             // and a lone upright bar is as likely a stub of a rule as a '1'
             return (worst <= LONE_TOLERANCE && read != "1").then_some(read);

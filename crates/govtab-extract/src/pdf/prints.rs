@@ -28,6 +28,8 @@ const MAX_COLS: usize = 480;
 pub const SAME_PRINT: f32 = 0.012;
 /// The nearest reading's distance over the next reading's, at most.
 pub const MARGIN: f32 = 0.5;
+/// Least mean ink of a print's grid (a line of text inks a fifth or more).
+const MIN_INK: f32 = 0.07;
 /// Components of fewer pixels are specks.
 const SPECK: usize = 6;
 
@@ -91,6 +93,11 @@ pub fn print(pic: &Picture, b: BBox) -> Option<Print> {
             }
             grid[y * cols + x] = acc / n;
         }
+    }
+    // specks strewn over a blank cell are no print
+    let mean = grid.iter().sum::<f32>() / grid.len() as f32;
+    if mean < MIN_INK {
+        return None;
     }
     Some(Print { w, h, cols, grid, ink: super::glyphs::LineInk { w, h, px } })
 }
@@ -158,7 +165,7 @@ pub fn readings(cells: &[(&Print, &str)]) -> Vec<Option<String>> {
         }
         best.sort_by(|a, b| a.1.total_cmp(&b.1));
         if std::env::var_os("GOVTAB_PRINTS_DEBUG").is_some() {
-            eprintln!("CELL {:?} w{} h{} cols{} best {:?}", texts[i], p.w, p.h, p.cols, &best[..best.len().min(3)]);
+            eprintln!("CELL {:?} w{} h{} cols{} ink {:.3} best {:?}", texts[i], p.w, p.h, p.cols, p.grid.iter().sum::<f32>() / p.grid.len() as f32, &best[..best.len().min(3)]);
         }
         let Some(&(text, d1)) = best.first() else { continue };
         // one digit changes a print little (≥90% and ≥80%): digits the
