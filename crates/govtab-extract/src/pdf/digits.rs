@@ -147,7 +147,6 @@ impl Comp {
 pub(super) struct Crop {
     cut: Vec<u8>,
     pub w: usize,
-    pub h: usize,
     paper: f32,
     span: f32,
     pub comps: Vec<Comp>,
@@ -188,7 +187,7 @@ pub(super) fn crop(pic: &Picture, b: BBox) -> Option<Crop> {
         let touches = c.x0 == 0 || c.y0 == 0 || c.x1 + 1 == cw || c.y1 + 1 == ch;
         !(c.w() * 10 > cw * 9 || c.h() * 10 > ch * 9 || (touches && (c.w() <= 3 || c.h() <= 3) && c.pixels.len() >= 6))
     });
-    Some(Crop { cut, w: cw, h: ch, paper: pic.paper as f32, span, comps })
+    Some(Crop { cut, w: cw, paper: pic.paper as f32, span, comps })
 }
 
 /// The symbols of the cell at `b` (upright page points). None when the

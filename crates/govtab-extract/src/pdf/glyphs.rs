@@ -214,9 +214,6 @@ impl Reader {
             return None;
         }
         let p = self.pitch;
-        if std::env::var_os("GOVTAB_GLYPHS_DEBUG").is_some() {
-            eprintln!("GLYPHS {text:?} w{} h{} p{p:.1} ems {:?} (w/p {:.2})", ink.w, ink.h, ink.ems(p), ink.w as f32 / p);
-        }
         let n = ink.ems(p)?;
         let boxes = ink.cut(n, ink.w as f32 / n as f32);
         let ocr = ideographs(text).filter(|t| t.len() == n);

@@ -17,12 +17,18 @@
 //! 4. [`layout`]: ruled tables → one line per row (merged cells once, in their
 //!    top row; on a scan, rules it lost between rows put back where the text
 //!    shows two rows); other text → lines by baseline, cells by wide gaps.
-//! 5. [`digits`] (OCR'd scans whose rules came from the picture): each
-//!    table cell the OCR layer holds no ideograph in is read again from
-//!    the upright picture, with digit shapes the document's own cleanly
-//!    read numbers teach; a clear reading that differs from the layer
-//!    replaces it (`Cell::ocr_text` keeps the layer's text, realign logs the
-//!    repair on the field).
+//! 5. The picture read again (OCR'd scans whose rules came from it), each
+//!    reader taught by the document's own legible cells; a clear reading
+//!    that differs from the layer replaces it (`Cell::ocr_text` keeps the
+//!    layer's text, `Cell::pictured` the reading; realign logs the repair
+//!    on the field):
+//!    - [`digits`]: numbers, glyph by glyph, in the cells the layer holds
+//!      no ideograph in;
+//!    - [`prints`]: a cell the layer lost or garbled that is the same print
+//!      as a cell it read cleanly;
+//!    - [`glyphs`]: ideographs, glyph by glyph on the type's fixed pitch
+//!      (a misread glyph put right; a lost cell read as a text the
+//!      document prints legibly elsewhere).
 //! 6. [`repair`]: radicals/compatibility ideographs, OCR spaces between CJK,
 //!    full-width ASCII, page headers/footers — each kind logged once with a
 //!    count.
@@ -204,18 +210,6 @@ fn read_same_prints(pages: &mut [Page], cells: &[(usize, usize, usize, prints::P
         return;
     }
     let texts: Vec<String> = cells.iter().map(|(p, l, c, _)| pages[*p].lines[*l].cells[*c].text.clone()).collect();
-    if std::env::var_os("GOVTAB_PRINTS_DEBUG").is_some() {
-        for i in 0..cells.len() {
-            for j in i + 1..cells.len() {
-                if let Some(d) = cells[i].3.distance(&cells[j].3) {
-                    let (a, b) = (&texts[i], &texts[j]);
-                    if prints::clean(a) && prints::clean(b) {
-                        eprintln!("PAIR {} {d:.4} {a:?} {b:?}", if a == b { "same" } else { "diff" });
-                    }
-                }
-            }
-        }
-    }
     let inputs: Vec<(&prints::Print, &str)> = cells.iter().zip(&texts).map(|((_, _, _, p), t)| (p, t.as_str())).collect();
     for ((p, l, c, _), read) in cells.iter().zip(prints::readings(&inputs)) {
         let Some(read) = read else { continue };

@@ -1,19 +1,24 @@
 //! Cells printed alike: a scanned cell whose picture is the same print as
-//! cells the OCR layer read, read as they were.
+//! a cell the OCR layer read cleanly, read as that one was.
 //!
 //! A form repeats its words: a target and its result (合理 / 合理, 90% /
-//! 90%), the same value down a column, the same row on the document's other
-//! forms. Where the OCR layer lost or garbled one copy, the picture still
-//! shows the same ink as the copies it read. Each scanned table cell's ink
-//! (rule remnants and specks dropped) is cut to its bounding box and
-//! sampled onto a grid [`ROWS`] high, as wide as its proportions make it
-//! ([`Print`]). Cells of the same size whose grids are nearer than
-//! [`SAME_PRINT`] are one print. A print's reading is the OCR text most of
-//! its cells have, when that text is clean (no Latin letters or specks) and
-//! more of them read it than read anything else; its other cells take it.
+//! 90%), the same value down a column, the same label on the document's
+//! other forms. Where the OCR layer lost or garbled one copy, the picture
+//! still shows the same ink as the copies it read. Each scanned table
+//! cell's ink (rule remnants and specks dropped; a cell with too little ink
+//! left, [`MIN_INK`], has none) is cut to its bounding box and sampled onto
+//! a grid [`ROWS`] high, as wide as its proportions make it ([`Print`]);
+//! prints of about the same size are compared grid to grid.
 //!
-//! Only what the document prints more than once can be read this way, and
-//! only as it was read somewhere else in it.
+//! A cell whose OCR text is not clean (Latin letters, specks, nothing) is
+//! read as the clean text whose nearest print is nearer than
+//! [`SAME_PRINT`], and nearer by [`MARGIN`] than any print that reads
+//! otherwise (二级 and 三级 differ by one stroke: with both in the document,
+//! neither is taken). Digits the layer read stand: a print changes little
+//! with one digit (≥90% and ≥80%).
+//!
+//! Only what the document prints legibly somewhere else can be read this
+//! way, and only as it was read there.
 
 use govtab_model::BBox;
 
@@ -164,9 +169,6 @@ pub fn readings(cells: &[(&Print, &str)]) -> Vec<Option<String>> {
             }
         }
         best.sort_by(|a, b| a.1.total_cmp(&b.1));
-        if std::env::var_os("GOVTAB_PRINTS_DEBUG").is_some() {
-            eprintln!("CELL {:?} w{} h{} cols{} ink {:.3} best {:?}", texts[i], p.w, p.h, p.cols, p.grid.iter().sum::<f32>() / p.grid.len() as f32, &best[..best.len().min(3)]);
-        }
         let Some(&(text, d1)) = best.first() else { continue };
         // one digit changes a print little (≥90% and ≥80%): digits the
         // layer read stand

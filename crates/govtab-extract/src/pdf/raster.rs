@@ -177,7 +177,9 @@ pub struct Scan {
     pub paper: u8,
 }
 
-/// [`rules`], keeping the upright picture (for [`super::digits`]).
+/// The table rules of a page picture (see `rules`), keeping the upright
+/// picture and its grey levels for the readers of its cells
+/// ([`super::digits`], [`super::prints`], [`super::glyphs`]).
 pub fn scan(img: &Gray, page_w: f32, page_h: f32) -> Option<Scan> {
     let (w, h) = (img.w, img.h);
     if w.max(h) > MAX_SIDE {
