@@ -34,6 +34,8 @@ const CELLS: usize = G * G;
 pub const TOLERANCE: f32 = 2.5;
 /// Clearly nearest: the best template's distance over the next one's.
 pub const MARGIN: f32 = 0.6;
+/// The least typical distance.
+const MIN_TYPICAL: f32 = 0.004;
 /// A cell's width may differ from its ems by this share of one em.
 const PITCH_SLACK: f32 = 0.12;
 
@@ -64,13 +66,23 @@ impl LineInk {
         cuts.windows(2).map(|w| (w[0], w[1])).collect()
     }
 
-    /// The shape of the box [a, b) (full line height), centred on a box one
-    /// em wide.
+    /// The shape of the box [a, b) (full line height), on a box one em
+    /// wide.
     fn shape(&self, a: usize, b: usize, p: f32) -> Shape {
         let mut g = [0f32; CELLS];
         let scale_y = G as f32 / self.h as f32;
         let scale_x = G as f32 / p;
-        let off = (p - (b - a) as f32) / 2.0;
+        // centred on its ink (a cut a pixel off moves the box, not the ink)
+        let (mut sum, mut mass) = (0.0f32, 0.0f32);
+        for y in 0..self.h {
+            for x in a..b {
+                let v = self.px[y * self.w + x] as f32;
+                sum += v * (x - a) as f32;
+                mass += v;
+            }
+        }
+        let centre = if mass > 0.0 { sum / mass + 0.5 } else { (b - a) as f32 / 2.0 };
+        let off = p / 2.0 - centre;
         for y in 0..self.h {
             for x in a..b {
                 let v = self.px[y * self.w + x];
@@ -186,7 +198,8 @@ impl Reader {
             chars.push((c, mean));
         }
         own.sort_by(|a, b| a.total_cmp(b));
-        let typical = own.get(own.len() / 2).copied().unwrap_or(0.0);
+        // (a floor: a clean print's glyphs can match their templates exactly)
+        let typical = own.get(own.len() / 2).copied().unwrap_or(0.0).max(MIN_TYPICAL);
         Reader { chars, known, typical, pitch }
     }
 
@@ -266,5 +279,96 @@ impl Reader {
         let (d1, best) = scored.first()?;
         let clear = *d1 <= TOLERANCE * self.typical && scored.get(1).is_none_or(|(d2, _)| *d1 <= MARGIN * d2);
         clear.then(|| best.iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALPHABET: &str = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥天地";
+
+    /// A made-up ideograph: a 5×5 pattern of 4×4 px blocks, fixed by the
+    /// character.
+    fn blocks(c: char) -> [[bool; 5]; 5] {
+        let mut seed = c as u32;
+        let mut g = [[false; 5]; 5];
+        for row in g.iter_mut() {
+            for b in row.iter_mut() {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                *b = (seed >> 16) % 5 < 2;
+            }
+        }
+        g[0][0] = true; // each glyph fills its box's corners
+        g[4][4] = true;
+        g
+    }
+
+    /// `printed` on a fixed pitch of 22 px, glyphs 20 px square.
+    fn line(printed: &str) -> LineInk {
+        let n = printed.chars().count();
+        let (w, h) = ((n - 1) * 22 + 20, 20);
+        let mut px = vec![0u8; w * h];
+        for (k, c) in printed.chars().enumerate() {
+            for (by, row) in blocks(c).iter().enumerate() {
+                for (bx, on) in row.iter().enumerate() {
+                    for y in 0..4 {
+                        for x in 0..4 {
+                            if *on {
+                                px[(by * 4 + y) * w + k * 22 + bx * 4 + x] = 255;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        LineInk { w, h, px }
+    }
+
+    fn reader() -> Reader {
+        let chars: Vec<char> = ALPHABET.chars().collect();
+        let texts: Vec<String> = (0..12).map(|k| (0..4).map(|j| chars[(k * 2 + j) % chars.len()]).collect()).collect();
+        let inks: Vec<LineInk> = texts.iter().map(|t| line(t)).collect();
+        let cells: Vec<(&LineInk, &str)> = inks.iter().zip(&texts).map(|(i, t)| (i, t.as_str())).collect();
+        Reader::learn(cells.iter().copied())
+    }
+
+    #[test]
+    fn a_misread_glyph_is_put_right() {
+        let r = reader();
+        // the picture prints 丙, the layer read 地
+        assert_eq!(r.read(&line("甲乙丙丁"), "甲乙地丁").as_deref(), Some("甲乙丙丁"));
+        // read as printed: nothing to change
+        assert_eq!(r.read(&line("甲乙丙丁"), "甲乙丙丁"), None);
+    }
+
+    #[test]
+    fn a_lost_cell_reads_glyph_by_glyph() {
+        let r = reader();
+        assert_eq!(r.read(&line("子丑寅"), "").as_deref(), Some("子丑寅"));
+        assert_eq!(r.read(&line("子丑寅"), "ae").as_deref(), Some("子丑寅"));
+    }
+
+    #[test]
+    fn a_width_of_no_whole_ems_is_not_read() {
+        let r = reader();
+        let mut ink = line("子丑寅");
+        // 11 px more: half an em
+        let (w, h) = (ink.w + 11, ink.h);
+        let mut px = vec![0u8; w * h];
+        for y in 0..h {
+            px[y * w..y * w + ink.w].copy_from_slice(&ink.px[y * ink.w..(y + 1) * ink.w]);
+        }
+        px[w - 1] = 255;
+        ink = LineInk { w, h, px };
+        assert_eq!(r.read(&ink, ""), None);
+    }
+
+    #[test]
+    fn too_few_legible_cells_teach_nothing() {
+        let t = "甲乙丙丁".to_string();
+        let ink = line(&t);
+        let r = Reader::learn([(&ink, t.as_str())]);
+        assert_eq!(r.read(&line("甲乙丙丁"), "甲乙地丁"), None);
     }
 }

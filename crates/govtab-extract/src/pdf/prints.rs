@@ -188,6 +188,67 @@ pub fn readings(cells: &[(&Print, &str)]) -> Vec<Option<String>> {
 mod tests {
     use super::*;
 
+    /// A page 600×60 px; a cell at x 10..290 px printing
+    /// `marks`: each a 16×20 px block pattern ('a' a frame, 'b' a bar,
+    /// 'c' a cross), 4 px apart.
+    fn cell(marks: &str, specks: bool) -> Print {
+        let (w, h) = (600, 60);
+        let mut px = vec![240u8; w * h];
+        for (k, m) in marks.chars().enumerate() {
+            let x0 = 40 + k * 20;
+            for y in 0..20 {
+                for x in 0..16 {
+                    let on = match m {
+                        'a' => y < 3 || y > 16 || x < 3 || x > 12,
+                        'b' => (7..10).contains(&x),
+                        _ => (9..12).contains(&y) || (7..10).contains(&x),
+                    };
+                    if on {
+                        px[(20 + y) * w + x0 + x] = 20;
+                    }
+                }
+            }
+        }
+        if specks {
+            px[12 * w + 200] = 20;
+            px[50 * w + 150] = 20;
+        }
+        // two pixels a point: the marks are 10 pt high
+        let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 2.0, sy: 2.0, page_h: 30.0 };
+        print(&pic, BBox { x0: 5.0, y0: 1.0, x1: 145.0, y1: 29.0 }).expect("a print")
+    }
+
+    #[test]
+    fn a_garbled_cell_reads_as_its_clean_twin() {
+        let (ab, ab2, aa, abc) = (cell("ab", false), cell("ab", true), cell("aa", false), cell("abc", false));
+        let cells = [(&ab, "合理"), (&aa, "合规"), (&ab2, "ae"), (&abc, "")];
+        let out = readings(&cells);
+        assert_eq!(out[2].as_deref(), Some("合理"));
+        // clean cells keep their text; a print no clean cell shares is unread
+        assert_eq!((out[0].as_deref(), out[1].as_deref(), out[3].as_deref()), (None, None, None));
+    }
+
+    #[test]
+    fn digits_the_layer_read_stand() {
+        let (a, b) = (cell("cab", false), cell("cab", true));
+        // the same print, but the layer read other digits in the garbled one
+        assert_eq!(readings(&[(&a, "≥90%"), (&b, "≥80%x")])[1], None);
+        assert_eq!(readings(&[(&a, "≥90%"), (&b, "x")])[1].as_deref(), Some("≥90%"));
+    }
+
+    #[test]
+    fn a_blank_cell_has_no_print() {
+        let (w, h) = (600, 60);
+        let mut px = vec![240u8; w * h];
+        for k in 0..8 {
+            for d in 0..3 {
+                px[(15 + 4 * k) * w + 30 + 30 * k + d] = 20;
+            }
+        }
+        let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 2.0, sy: 2.0, page_h: 30.0 };
+        assert!(print(&pic, BBox { x0: 5.0, y0: 1.0, x1: 145.0, y1: 29.0 }).is_none());
+    }
+
     #[test]
     fn clean_text_vouches() {
         assert!(clean("合理") && clean("≥90%") && clean("1份年度运维总结报告"));
