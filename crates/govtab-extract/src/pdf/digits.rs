@@ -190,10 +190,10 @@ pub(super) fn crop(pic: &Picture, b: BBox) -> Option<Crop> {
     Some(Crop { cut, w: cw, paper: pic.paper as f32, span, comps })
 }
 
-/// The symbols of the cell at `b` (upright page points). None when the
-/// cell's ink is not one line of glyphs and points (or there is none).
-pub fn segment(pic: &Picture, b: BBox) -> Option<CellInk> {
-    let Crop { cut, w: cw, paper, span, comps, .. } = crop(pic, b)?;
+/// The symbols of a cell's ink. None when it is not one line of glyphs
+/// and points (or there is none).
+pub fn segment(crop: Crop) -> Option<CellInk> {
+    let Crop { cut, w: cw, paper, span, comps } = crop;
     let weight = |x: usize, y: usize| ((paper - cut[y * cw + x] as f32) / span * 1.4).clamp(0.0, 1.0);
     let line_h = comps.iter().filter(|c| c.pixels.len() >= 10).map(|c| c.h()).max()?;
     if line_h < 8 {
@@ -731,7 +731,7 @@ mod tests {
     fn ink(text: &str, scale: usize) -> Option<CellInk> {
         let px = page(text, scale);
         let pic = Picture { px: &px, w: 400, h: 60, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
-        segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 })
+        crop(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).and_then(segment)
     }
 
     #[test]
@@ -770,7 +770,7 @@ mod tests {
             px[y * w + x] = 20;
         }
         let pic = Picture { px: &px, w, h: 60, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
-        let run = segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).expect("segmented");
+        let run = crop(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).and_then(segment).expect("segmented");
         assert!(run.syms.iter().any(|s| matches!(s, Sym::Run { .. })));
         assert_eq!(t.read(&run).as_deref(), Some("100"), "{}", t.explain(&run));
     }
@@ -785,11 +785,11 @@ mod tests {
             px[y * w + 201] = 20;
         }
         let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
-        assert!(segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).is_none());
+        assert!(crop(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).and_then(segment).is_none());
         // a blank cell
         let px = vec![240u8; w * h];
         let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 1.0, sy: 1.0, page_h: 60.0 };
-        assert!(segment(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).is_none());
+        assert!(crop(&pic, BBox { x0: 5.0, y0: 2.0, x1: 395.0, y1: 58.0 }).and_then(segment).is_none());
     }
 
     #[test]

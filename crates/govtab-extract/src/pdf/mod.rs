@@ -147,18 +147,19 @@ pub(crate) fn extract(name: &str, path: &Path, bytes: &[u8]) -> Result<Document,
             if let (Some(scan), true) = (&scan, out.in_table) {
                 let pic = digits::Picture { px: &scan.upright.px, w: scan.upright.w, h: scan.upright.h, ink: scan.ink, paper: scan.paper, sx: scan.frame.sx, sy: scan.frame.sy, page_h: scan.frame.page_h };
                 for ((k, c), o) in cells.iter().enumerate().zip(&out.cells) {
-                    if maybe_number(&c.text) {
-                        if let Some(cell_ink) = c.bbox.and_then(|b| digits::segment(&pic, b)) {
-                            inks.push((pages.len(), page.lines.len(), k, cell_ink));
-                        }
-                    }
+                    // the cell's ink, cut once for both readers
+                    let Some(crop) = c.bbox.and_then(|b| digits::crop(&pic, b)) else { continue };
                     // (a row's part of a merged cell shows a piece of its
                     // label, no print of its own)
-                    if o.continued {
-                        continue;
+                    if !o.continued {
+                        if let Some(p) = prints::print(&crop, pic.sy) {
+                            cell_prints.push((pages.len(), page.lines.len(), k, p));
+                        }
                     }
-                    if let Some(p) = c.bbox.and_then(|b| prints::print(&pic, b)) {
-                        cell_prints.push((pages.len(), page.lines.len(), k, p));
+                    if maybe_number(&c.text) {
+                        if let Some(cell_ink) = digits::segment(crop) {
+                            inks.push((pages.len(), page.lines.len(), k, cell_ink));
+                        }
                     }
                 }
             }

@@ -20,9 +20,7 @@
 //! Only what the document prints legibly somewhere else can be read this
 //! way, and only as it was read there.
 
-use govtab_model::BBox;
-
-use super::digits::{crop, Picture};
+use super::digits::Crop;
 
 /// Grid rows over the ink's height.
 const ROWS: usize = 16;
@@ -50,10 +48,9 @@ pub struct Print {
     pub ink: super::glyphs::LineInk,
 }
 
-/// The print of the cell at `b`; None when it holds no ink, or more than a
-/// line of a value.
-pub fn print(pic: &Picture, b: BBox) -> Option<Print> {
-    let c = crop(pic, b)?;
+/// The print of a cell's ink (`sy`: pixels per point); None when it holds
+/// no ink, or more than a line of a value.
+pub fn print(c: &Crop, sy: f32) -> Option<Print> {
     // specks: small against the cell's tallest component
     let tall = c.comps.iter().map(|k| k.h()).max()?;
     let speck = SPECK.max(tall * tall / 50);
@@ -64,7 +61,7 @@ pub fn print(pic: &Picture, b: BBox) -> Option<Print> {
     let y1 = kept.iter().map(|k| k.y1).max()?;
     let (w, h) = (x1 - x0 + 1, y1 - y0 + 1);
     // one line of text at about 10 pt: under 16 pt high
-    if h < 6 || h as f32 > 16.0 * pic.sy {
+    if h < 6 || h as f32 > 16.0 * sy {
         return None;
     }
     let cols = ((ROWS as f32 * w as f32 / h as f32).round() as usize).max(1);
@@ -187,6 +184,8 @@ pub fn readings(cells: &[(&Print, &str)]) -> Vec<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pdf::digits::Picture;
+    use govtab_model::BBox;
 
     /// A page 600×60 px; a cell at x 10..290 px printing
     /// `marks`: each a 16×20 px block pattern ('a' a frame, 'b' a bar,
@@ -199,7 +198,7 @@ mod tests {
             for y in 0..20 {
                 for x in 0..16 {
                     let on = match m {
-                        'a' => y < 3 || y > 16 || x < 3 || x > 12,
+                        'a' => !(3..=16).contains(&y) || !(3..=12).contains(&x),
                         'b' => (7..10).contains(&x),
                         _ => (9..12).contains(&y) || (7..10).contains(&x),
                     };
@@ -215,7 +214,7 @@ mod tests {
         }
         // two pixels a point: the marks are 10 pt high
         let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 2.0, sy: 2.0, page_h: 30.0 };
-        print(&pic, BBox { x0: 5.0, y0: 1.0, x1: 145.0, y1: 29.0 }).expect("a print")
+        crate::pdf::digits::crop(&pic, BBox { x0: 5.0, y0: 1.0, x1: 145.0, y1: 29.0 }).and_then(|c| print(&c, pic.sy)).expect("a print")
     }
 
     #[test]
@@ -246,7 +245,7 @@ mod tests {
             }
         }
         let pic = Picture { px: &px, w, h, ink: 20, paper: 240, sx: 2.0, sy: 2.0, page_h: 30.0 };
-        assert!(print(&pic, BBox { x0: 5.0, y0: 1.0, x1: 145.0, y1: 29.0 }).is_none());
+        assert!(crate::pdf::digits::crop(&pic, BBox { x0: 5.0, y0: 1.0, x1: 145.0, y1: 29.0 }).and_then(|c| print(&c, pic.sy)).is_none());
     }
 
     #[test]
