@@ -151,3 +151,23 @@ fn encrypted_pdf_needs_a_password_unless_the_user_password_is_empty() {
     let doc = extract_path(&sample("encrypted-owner-only.pdf")).unwrap();
     assert_eq!(doc.pages[0].lines[0].joined(), "Project budget 188.00");
 }
+
+/// On the heavily damaged scan, cells the OCR layer misread or lost are
+/// read again from the page picture: each such reading is a text the
+/// digital rendering of the same page prints.
+#[test]
+fn scan_cells_the_ocr_layer_misread_are_read_from_the_picture() {
+    let digital = extract_path(&sample("004-p1--digital.pdf")).unwrap();
+    let printed: std::collections::BTreeSet<String> = lines(&digital).flat_map(|l| l.cells.iter()).map(|c| c.text.split_whitespace().collect()).collect();
+    let scan = extract_path(&sample("004-p1--scan-heavy.pdf")).unwrap();
+    let read: Vec<(&str, &str)> = lines(&scan).flat_map(|l| l.cells.iter()).filter_map(|c| c.ocr_text.as_deref().map(|o| (o, c.text.as_str()))).collect();
+    assert!(read.len() >= 5, "{read:?}");
+    for (ocr, text) in &read {
+        assert!(printed.contains(*text), "read {text:?} (OCR layer {ocr:?}), which the page does not print");
+    }
+    // a reading agrees with the layer or replaced it: never both
+    for c in lines(&scan).flat_map(|l| l.cells.iter()).filter(|c| c.ocr_text.is_some()) {
+        assert_eq!(c.pictured.as_deref(), Some(c.text.as_str()));
+    }
+    assert!(scan.repairs.iter().any(|r| r.reason.contains("page picture")), "{:?}", scan.repairs);
+}
