@@ -352,6 +352,55 @@ fn repair_group(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], cells: V
     }
 }
 
+/// Several rows whose 得分 is one confusable digit from their full 分值
+/// (13 for 15, 3 for 5): when all of them read full make Σ 得分 the printed
+/// total, no fewer of them do, and every score check then holds, each was
+/// the same misread — repaired, each with its reason. (One such row alone
+/// is [`repair_group`]'s single change.)
+fn repair_scores_together(r: &mut Record, raw: &RawCells, pairs: &[(char, char)]) {
+    if r.kind != "self_evaluation" || score_failures(r).is_empty() {
+        return;
+    }
+    let Some(total) = r.total_score else { return };
+    let scores: Option<f64> = r.indicators.iter().map(|i| i.score).sum();
+    let Some(sum) = scores else { return };
+    let deficit = total - sum - r.funds.first().and_then(|f| f.score).unwrap_or(0.0);
+    let candidates: Vec<(usize, f64)> = r
+        .indicators
+        .iter()
+        .enumerate()
+        .filter_map(|(i, ind)| {
+            let (w, s) = (ind.weight?, ind.score?);
+            let text = raw.get(&format!("indicators[{i}].score"))?;
+            (s + TOL < w && variants(text, pairs).iter().any(|v| close(*v, w, TOL))).then_some((i, w - s))
+        })
+        .collect();
+    if candidates.len() < 2 || candidates.len() > 12 || !close(candidates.iter().map(|c| c.1).sum(), deficit, TOL) {
+        return;
+    }
+    // no smaller set of them closes the gap
+    let n = candidates.len();
+    let smaller = (1..(1u32 << n) - 1).any(|mask| close((0..n).filter(|k| mask & (1 << k) != 0).map(|k| candidates[k].1).sum(), deficit, TOL));
+    if smaller {
+        return;
+    }
+    let mut trial = r.clone();
+    for &(i, _) in &candidates {
+        trial.indicators[i].score = trial.indicators[i].weight;
+    }
+    if !score_failures(&trial).is_empty() {
+        return;
+    }
+    for &(i, _) in &candidates {
+        let path = format!("indicators[{i}].score");
+        let w = r.indicators[i].weight.unwrap_or_default();
+        let before = raw.get(&path).cloned().unwrap_or_default();
+        r.repairs.push(Repair::new(&path, STAGE, &before, crate::fmt_num(w), format!("misread digit: {n} rows' 得分 each one confusable digit from full 分值; all read full, and only so, Σ 得分 = the total {}", crate::fmt_num(total))));
+        r.indicators[i].score = Some(w);
+        r.flags.retain(|f| f.field != path);
+    }
+}
+
 /// A row's 分值 or 得分 over the form's full marks cannot be; printed with
 /// two decimals ("10.00"), one whose point OCR dropped or read as a space
 /// ("10 00", "1000") reads a hundred times too large. When the value over a
@@ -746,6 +795,7 @@ pub fn check(r: &mut Record, raw: &RawCells, pairs: &[(char, char)], layout: &La
     solve_funds(r, raw, layout);
     let cells = score_cells(r);
     repair_group(r, raw, pairs, cells.clone(), &score_failures, "score");
+    repair_scores_together(r, raw, pairs);
     confirm(r, &cells, &score_failures);
     let cells = fund_cells(r);
     let funds_fail = |r: &Record| fund_failures(r, layout);
@@ -896,6 +946,25 @@ mod tests {
         check(&mut r, &raw, &pairs(), &layout());
         assert_eq!(r.indicators[1].score, Some(25.0));
         assert!(r.repairs.iter().any(|x| x.field == "indicators[1].score"));
+    }
+
+    #[test]
+    fn several_scores_of_3_for_5_are_read_back_together() {
+        // 15 + 15 + 5 + 55 + funds 10 = 100; 得分 13 + 13 + 3 + 55 + 10 = 94
+        // against a printed 100: only all three read full close the gap
+        let (mut r, raw) = record(&[("15", "13"), ("15", "13"), ("5", "3"), ("55", "55")], Some(("100", "100")));
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!([0, 1, 2].map(|i| r.indicators[i].score), [Some(15.0), Some(15.0), Some(5.0)]);
+        assert_eq!(r.repairs.iter().filter(|x| x.reason.contains("3 rows' 得分")).count(), 3);
+        // a gap that fewer of them close too is left flagged
+        let (mut r, raw) = record(&[("15", "13"), ("15", "13"), ("5", "3"), ("55", "55")], Some(("100", "98")));
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!([0, 1, 2].map(|i| r.indicators[i].score), [Some(13.0), Some(13.0), Some(3.0)]);
+        assert!(r.flags.iter().any(|f| f.field == "indicators[0].score"));
+        // a gap none of them can close: nothing changed
+        let (mut r, raw) = record(&[("15", "13"), ("15", "13"), ("55", "55")], Some(("100", "99")));
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!(r.indicators[0].score, Some(13.0));
     }
 
     #[test]
