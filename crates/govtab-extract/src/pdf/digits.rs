@@ -56,7 +56,7 @@ const MIN_TYPICAL: f32 = 0.004;
 /// is half a line height wide: 8 of [`GW`]).
 const LONE_MIN_COLUMNS: usize = 6;
 /// [`TOLERANCE`] for a cell of one glyph.
-const LONE_TOLERANCE: f32 = 2.0;
+const LONE_TOLERANCE: f32 = 2.5;
 /// Fewest labelled glyphs of a character for it to get a template.
 const MIN_SAMPLES: usize = 2;
 
