@@ -44,6 +44,9 @@ pub const TOLERANCE: f32 = 3.0;
 /// Clearly nearest: the nearest template's distance over the next
 /// character's.
 pub const MARGIN: f32 = 0.6;
+/// The largest cell read again (pixels): a goal text's paragraph is
+/// none of the readers' (a line of a value is a few thousand).
+const MAX_CELL_PIXELS: usize = 150_000;
 /// A pixel is ink when it is darker than the paper by this share of the
 /// paper-to-ink contrast.
 const INK_FROM_PAPER: f32 = 0.2;
@@ -172,7 +175,7 @@ pub(super) fn crop(pic: &Picture, b: BBox) -> Option<Crop> {
     }
     let (x0, x1, y0, y1) = (fx0 as usize, fx1 as usize, fy0 as usize, fy1 as usize);
     let (cw, ch) = (x1 - x0, y1 - y0);
-    if cw * ch > 400_000 {
+    if cw * ch > MAX_CELL_PIXELS {
         return None;
     }
     // thin strokes of a scanned glyph are light grey: ink is anything
