@@ -268,7 +268,9 @@ impl TableParser {
         // 三级 cell
         // (on an OCR line that opens with a category cell and has noise where
         // the value sits, it is a row whose value OCR could not read)
-        let unread_value_row = line.ocr && !cats.is_empty() && junk_inside;
+        // (and one that prints both its 一级 and 二级 cells opens a row of
+        // its own: its values OCR lost, its name is no other row's tail)
+        let unread_value_row = line.ocr && !cats.is_empty() && (junk_inside || cats.len() >= 2);
         if weight.is_none() && score.is_none() && middle.len() == 1 && middle[0].kind == Kind::Text && !unread_value_row {
             self.fragment(&middle[0].text, at);
             if !cats.is_empty() {
@@ -702,6 +704,21 @@ mod tests {
         assert_eq!(rows[1].target.as_deref(), Some("=100%"));
         assert_eq!(rows[1].actual.as_deref(), Some("100%"));
         assert_eq!((rows[1].weight.as_deref(), rows[1].score.as_deref()), (Some("9"), Some("9")));
+    }
+
+    #[test]
+    fn an_ocr_line_with_both_category_cells_and_a_name_is_a_row_whose_values_were_lost() {
+        let f = parse_ocr(&[
+            &["产出指标", "数量指标", "咨询评估报告完整性", "完整", "完整", "9", "9"],
+            &["效益指标", "社会效益指标", "信息化建设水平", "", "", "", ""],
+        ]);
+        assert_eq!(f.indicators.len(), 2, "{:?}", f.indicators);
+        assert_eq!(f.indicators[0].level3.as_deref(), Some("咨询评估报告完整性"));
+        assert_eq!(f.indicators[1].level3.as_deref(), Some("信息化建设水平"));
+        assert!(f.flags.iter().any(|x| x.field == "indicators[1].weight"));
+        // a lone name under one category label is still a wrapped tail
+        let f = parse_ocr(&[&["产出指标", "数量指标", "咨询评估报告", "完整", "完整", "9", "9"], &["", "质量指标", "完整性", "", "", "", ""]]);
+        assert_eq!(f.indicators.len(), 1, "{:?}", f.indicators);
     }
 
     #[test]
