@@ -799,7 +799,8 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
                 _ => &mut ind.actual,
             };
             if let Some(t) = cell.clone() {
-                let unquoted = drop_unpaired_quotes(&t);
+                let src = if field == "level3" { strip_stroke_tail(&t).unwrap_or(&t) } else { &t };
+                let unquoted = drop_unpaired_quotes(src);
                 let head = if field == "level3" { &['”', '’', '。', '，', '、', '.', ',', ':', '：', ';', '；', '|', '\'', '"', '`'][..] } else { &['”', '’', '。', '，', '、', '|', '\'', '"', '`'][..] };
                 let mut cut = unquoted.trim_start_matches(head);
                 if field == "level3" {
@@ -880,6 +881,25 @@ pub fn flag_damage(form: &mut FormDraft, v: &Vocabulary) {
     }
 }
 
+/// A name ending in an unpaired quote and a stroke after it ("规范性“一"):
+/// a speck, and a piece of the rule below the cell read as a glyph. The
+/// name without them.
+fn strip_stroke_tail(name: &str) -> Option<&str> {
+    let t = name.trim_end();
+    let mut rev = t.char_indices().rev();
+    let (_, stroke) = rev.next()?;
+    let (at, quote) = rev.next()?;
+    let head = &t[..at];
+    let partner = match quote {
+        '“' => '”',
+        '”' => '“',
+        '‘' => '’',
+        '’' => '‘',
+        _ => return None,
+    };
+    (matches!(stroke, '一' | '二' | '丨' | '丶') && !head.contains(quote) && !head.contains(partner) && head.chars().filter(|c| crate::is_cjk(*c)).count() >= 3).then_some(head)
+}
+
 /// OCR specks at the ends of a 三级 name: one stray digit, letter or mark
 /// ("1用户满意度", "检测报告数量1", "沟通机制健全性L"), or up to three
 /// such glyphs set off by a space ("_ 技术治网…", "培训次数 [p"). A name
@@ -948,6 +968,15 @@ pub fn trim_name_specks(name: &str) -> Option<(String, &'static str)> {
 #[cfg(test)]
 mod damage_tests {
     use super::*;
+
+    #[test]
+    fn a_quote_and_a_stroke_after_a_name_are_a_speck_and_a_rule() {
+        assert_eq!(strip_stroke_tail("设备巡检规范性“一"), Some("设备巡检规范性"));
+        // a quote the name pairs, a stroke alone, a short name: kept
+        assert_eq!(strip_stroke_tail("“回头看”一"), None);
+        assert_eq!(strip_stroke_tail("设备巡检规范性一"), None);
+        assert_eq!(strip_stroke_tail("规范“一"), None);
+    }
     use govtab_model::{FormKind, IndicatorDraft};
 
     #[test]
