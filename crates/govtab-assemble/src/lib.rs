@@ -366,6 +366,7 @@ fn assemble_form(f: &FormDraft, set: &FormSet, vocab: &Vocabulary) -> Record {
             }
         }
         flag_doubtful_marks(&mut record);
+        narrow_sum_doubts(&mut record);
         fill_met_qualitative(&mut record, vocab);
         funds::flag_unread_cells(&mut record, &layout.rows);
         // rows whose 二级 cell prints a legible category name
@@ -485,6 +486,50 @@ fn one_digit_apart(a: &str, b: &str) -> bool {
         return a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1;
     }
     b.len() == a.len() + 1 && (0..b.len()).any(|k| b[..k] == a[..k] && b[k + 1..] == a[k..])
+}
+
+/// A Σ 分值 / Σ 得分 check that fails flags every cell of its sum; when some
+/// of them carry a doubt of their own (a number read from damaged text, a
+/// 得分 one digit from its full 分值, a cell not read — the funds row's
+/// mark among them), the failure is theirs to explain: the sum's doubt
+/// stays on them and leaves the cells read clean. Likewise a 执行率 that
+/// disagrees with amounts their column sums hold.
+fn narrow_sum_doubts(r: &mut Record) {
+    for prefix in ["Σ 分值", "Σ 得分"] {
+        let summed: Vec<String> = r.flags.iter().filter(|f| f.reason.starts_with(prefix)).map(|f| f.field.clone()).collect();
+        if summed.is_empty() {
+            continue;
+        }
+        let own_doubt = |field: &str| r.flags.iter().any(|f| f.field == field && !f.reason.starts_with("Σ "));
+        // the funds row's mark is part of the sum: unread, it explains it
+        let funds_mark = if prefix == "Σ 分值" { "funds[0].weight" } else { "funds[0].score" };
+        let funds_unread = r.funds.first().is_some_and(|f| if prefix == "Σ 分值" { f.weight.is_none() } else { f.score.is_none() }) && own_doubt(funds_mark);
+        if !funds_unread && !summed.iter().any(|c| own_doubt(c)) {
+            continue;
+        }
+        let clean: Vec<String> = summed.iter().filter(|c| !own_doubt(c)).cloned().collect();
+        r.flags.retain(|f| !(f.reason.starts_with(prefix) && clean.contains(&f.field)));
+    }
+    // a 执行率 that disagrees with its row's amounts, the amounts each
+    // holding their column's Σ parts (a breakdown printed, no sum failing):
+    // the rate is the misread
+    let parts = |name: &str| r.funds.iter().skip(1).any(|f| match name {
+        "executed" => f.executed.is_some_and(|v| v != 0.0),
+        _ => f.annual_budget.is_some_and(|v| v != 0.0),
+    });
+    let sum_holds = |name: &str| parts(name) && !r.flags.iter().any(|f| f.reason.contains("Σ parts") && f.reason.contains(&format!(" {name} ")));
+    let held: Vec<String> = r
+        .flags
+        .iter()
+        .filter(|f| f.reason.starts_with("执行率 "))
+        .filter_map(|f| {
+            let name = f.field.rsplit('.').next()?;
+            (matches!(name, "executed" | "annual_budget") && sum_holds(name)).then(|| f.field.clone())
+        })
+        .collect();
+    if !held.is_empty() {
+        r.flags.retain(|f| !(f.reason.starts_with("执行率 ") && held.contains(&f.field)));
+    }
 }
 
 /// A scan's marks a misread may have changed, flagged, not changed (which
