@@ -1511,6 +1511,42 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_sum_is_blamed_on_the_cells_already_in_doubt() {
+        let sum = |r: &mut Record, fields: &[&str]| {
+            for f in fields {
+                r.flags.push(Flag::new(*f, STAGE, "Σ 得分 94 ≠ total 100"));
+            }
+        };
+        let mut r = record(&[Some(15.0), Some(15.0), Some(10.0)], 0);
+        sum(&mut r, &["indicators[0].score", "indicators[1].score", "indicators[2].score", "total_score"]);
+        r.flags.push(Flag::new("indicators[1].score", STAGE, "得分 13 one digit from its full 分值 15 with no deviation reason given: a misread digit?"));
+        narrow_sum_doubts(&mut r);
+        assert!(flagged(&r, "indicators[0].score").is_empty() && flagged(&r, "total_score").is_empty());
+        assert_eq!(flagged(&r, "indicators[1].score").len(), 2);
+        // no cell in doubt of its own: every cell keeps the sum's doubt
+        let mut r = record(&[Some(15.0), Some(15.0)], 0);
+        sum(&mut r, &["indicators[0].score", "indicators[1].score"]);
+        narrow_sum_doubts(&mut r);
+        assert_eq!(flagged(&r, "indicators[0].score").len(), 1);
+        // a 执行率 at odds with amounts their column sums hold: the rate's
+        let mut r = record(&[Some(90.0)], 0);
+        r.funds[0].annual_budget = Some(188.0);
+        r.funds.push(Fund { item: "当年财政拨款".into(), annual_budget: Some(168.0), executed: Some(168.0), ..Default::default() });
+        r.funds.push(Fund { item: "其他资金".into(), annual_budget: Some(20.0), executed: Some(20.0), execution_rate: Some(10.0), ..Default::default() });
+        for c in ["execution_rate", "executed", "annual_budget"] {
+            r.flags.push(Flag::new(format!("funds[2].{c}"), STAGE, "执行率 10% ≠ 20 / 20"));
+        }
+        narrow_sum_doubts(&mut r);
+        assert!(!flagged(&r, "funds[2].execution_rate").is_empty());
+        assert!(flagged(&r, "funds[2].executed").is_empty() && flagged(&r, "funds[2].annual_budget").is_empty());
+        // with a column's sum failing, its amount stays in doubt
+        r.flags.push(Flag::new("funds[2].executed", STAGE, "执行率 10% ≠ 20 / 20"));
+        r.flags.push(Flag::new("funds[0].executed", STAGE, "年度资金总额 executed 188 ≠ Σ parts 197"));
+        narrow_sum_doubts(&mut r);
+        assert_eq!(flagged(&r, "funds[2].executed").len(), 1);
+    }
+
+    #[test]
     fn marks_a_misread_digit_may_have_changed_are_flagged() {
         let mut r = record(&[Some(5.0), Some(15.0), Some(30.0), Some(0.0), None], 0);
         r.indicators[0].score = Some(3.0); // 3 for 5, no reason given
