@@ -529,6 +529,8 @@ fn fill_forced_zero_parts(r: &mut Record, l: &Layout) {
             if get(r, &path).is_none() && row_has_values {
                 r.repairs.push(Repair::new(&path, STAGE, "", "0", format!("blank part of 年度资金总额: the other parts already sum to the total {}", crate::fmt_num(t))));
                 set(r, &path, 0.0);
+                // the sums force it: its "not read" doubt goes
+                r.flags.retain(|f| !(f.field == path && f.reason.contains("not read")));
             }
         }
     }
