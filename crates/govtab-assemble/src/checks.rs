@@ -563,6 +563,21 @@ fn solve_funds(r: &mut Record, raw: &RawCells, l: &Layout) {
             }
         }
     }
+    // a total taken at 100% that its column's parts read (not all 0) sum to
+    // exactly: the parts confirm it (an overspent row's would not, but for
+    // parts lost that make up the overspending to the cent)
+    if let Some(total) = total_row(r, l) {
+        let parts = part_rows(r, l, total);
+        for name in ["annual_budget", "executed"] {
+            let path = format!("funds[{total}].{name}");
+            // (parts as printed: a part the arithmetic filled proves nothing)
+            let vals: Vec<f64> = parts.iter().filter(|&&k| raw.contains_key(&format!("funds[{k}].{name}"))).filter_map(|&k| get(r, &format!("funds[{k}].{name}"))).collect();
+            let Some(v) = get(r, &path) else { continue };
+            if vals.iter().any(|x| *x != 0.0) && close(vals.iter().sum(), v, 0.011) {
+                r.flags.retain(|f| !(f.field == path && f.reason.starts_with("taken from ")));
+            }
+        }
+    }
     fill_execution_rates(r, raw, l);
     fill_fund_scores(r, raw);
 }
@@ -680,6 +695,9 @@ fn solve_one_missing(r: &mut Record, raw: &RawCells, field: &str, total: f64, fi
     let path = &paths[i];
     fill_cell(r, raw, path, solved, format!("{name} unreadable; solved from Σ {name} = {}", crate::fmt_num(total)));
 }
+
+/// The most a funds row's 分值 takes of a form's 100 (usually 10).
+pub(crate) const FUNDS_MARKS_MAX: f64 = 30.0;
 
 /// The 总分 row's 分值 of a self-evaluation form is its full marks: on a
 /// scan another reading ("82.0", "100.09") is a misread, replaced and
@@ -1152,6 +1170,23 @@ mod tests {
         // the 100% fill is flagged (an overspent row prints 100% too)
         assert!(r.flags.iter().any(|f| f.field == "funds[1].executed"));
         assert!(!r.flags.iter().any(|f| f.field == "funds[0].annual_budget"));
+        // a total's 执行数 taken at 100% that its parts read sum to: confirmed
+        let (mut r, mut raw) = record(&[("90", "90")], None);
+        r.funds[0] = Fund { weight: Some(10.0), score: Some(10.0), ..row("年度资金总额", Some(300.0), None) };
+        r.funds.push(row("当年财政拨款", Some(300.0), Some(300.0)));
+        raw.insert("funds[1].executed".into(), "300".into());
+        r.funds.push(Fund { item: "其他资金".into(), annual_budget: Some(0.0), ..Default::default() });
+        check(&mut r, &raw, &pairs(), &layout());
+        assert_eq!(r.funds[0].executed, Some(300.0));
+        assert!(!r.flags.iter().any(|f| f.field == "funds[0].executed"), "{:?}", r.flags);
+        // a part the arithmetic filled confirms nothing: the doubt stays
+        let (mut r, mut raw) = record(&[("90", "90")], None);
+        raw.insert("funds[1].executed".into(), "150".into());
+        r.funds[0] = Fund { weight: Some(10.0), score: Some(10.0), ..row("年度资金总额", Some(300.0), None) };
+        r.funds.push(Fund { item: "当年财政拨款".into(), annual_budget: Some(200.0), executed: Some(150.0), ..Default::default() });
+        r.funds.push(Fund { item: "其他资金".into(), annual_budget: Some(100.0), ..Default::default() });
+        check(&mut r, &raw, &pairs(), &layout());
+        assert!(r.flags.iter().any(|f| f.field == "funds[0].executed" && f.reason.starts_with("taken from")), "{:?}", r.flags);
     }
 
     #[test]

@@ -761,7 +761,9 @@ fn flag_damaged_form(r: &mut Record, noise: f64, vocab: &Vocabulary, printed_l2:
         let total = r.total_weight.unwrap_or(100.0);
         let read: f64 = r.indicators.iter().filter_map(|i| i.weight).sum::<f64>() + r.funds.first().and_then(|f| f.weight).unwrap_or(0.0);
         let unread = r.indicators.iter().filter(|i| i.weight.is_none()).count();
-        if total - read > 0.5 && unread == 0 {
+        // (a funds row whose 分值 OCR lost holds a share of the total too)
+        let funds_unread = r.funds.first().is_some_and(|f| f.weight.is_none()) && total - read <= checks::FUNDS_MARKS_MAX + 0.5;
+        if total - read > 0.5 && unread == 0 && !funds_unread {
             r.flags.push(Flag::new("indicators", STAGE, format!("分值 of the rows read sum to {} of {}: a row may be missing from the table", fmt_num(read), fmt_num(total))));
         }
     }
@@ -1508,6 +1510,20 @@ mod tests {
         ok.indicators[0].level3 = Some("评审报告完成及时性".into());
         flag_doubtful_names(&mut ok, &v);
         assert!(flagged(&ok, "indicators[0].level3").is_empty(), "{:?}", ok.flags);
+    }
+
+    #[test]
+    fn a_gap_in_the_marks_an_unread_funds_row_explains_is_no_missing_row() {
+        let v = Vocabulary::builtin();
+        let missing = |r: &Record| r.flags.iter().any(|f| f.field == "indicators" && f.reason.contains("a row may be missing"));
+        let mut r = record(&[Some(30.0), Some(30.0), Some(30.0)], 0);
+        r.funds[0].weight = None;
+        flag_damaged_form(&mut r, 0.0, &v, &[]);
+        assert!(!missing(&r), "{:?}", r.flags);
+        // the funds row read: the gap is a row's
+        let mut r = record(&[Some(30.0), Some(30.0), Some(20.0)], 0);
+        flag_damaged_form(&mut r, 0.0, &v, &[]);
+        assert!(missing(&r), "{:?}", r.flags);
     }
 
     #[test]
