@@ -72,7 +72,11 @@ Inputs:
   output directory itself, and data and doc files (.json, .jsonl, .csv, .md) found by the
   walk are skipped (name such a file explicitly to convert it). Text dumps in
   UTF-8, UTF-16 (with BOM) or GBK/GB18030 and PDFs are read; anything else is
-  reported in errors.csv.
+  reported in errors.csv. A scanned PDF needs its OCR text layer (a page with
+  none is reported in errors.csv); its table rules and the cells the layer
+  misread or lost are read again from the page picture, with shapes the
+  document's own legible cells teach (no OCR engine is run). Such readings
+  are in repairs.csv with stage `extract` and the layer's text as `before`.
 
 Output files (in --out DIR, rebuilt on each run):
   records.jsonl   one JSON record per form (schema: shared/schema/records.md),
