@@ -180,6 +180,13 @@ fn score_cells(r: &Record) -> Vec<String> {
     p
 }
 
+/// How the reasons of the sum checks begin (assemble narrows their doubts
+/// by them): Σ 分值, Σ 得分, 执行率 = 执行数 / 预算数, 年度资金总额 = Σ parts.
+pub(crate) const SUM_WEIGHTS: &str = "Σ 分值";
+pub(crate) const SUM_SCORES: &str = "Σ 得分";
+pub(crate) const RATE_CHECK: &str = "执行率";
+pub(crate) const PARTS_SUM: &str = "Σ parts";
+
 /// Failures of the score group, as (cell paths to blame, reason).
 pub(crate) fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
@@ -212,7 +219,7 @@ pub(crate) fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
             if r.total_weight.is_some() {
                 cells.push("total_weight".into());
             }
-            out.push((cells, format!("Σ 分值 {with_funds} ≠ total {total_w}")));
+            out.push((cells, format!("{SUM_WEIGHTS} {with_funds} ≠ total {total_w}")));
         }
     }
     if let Some(total_s) = r.total_score {
@@ -222,7 +229,7 @@ pub(crate) fn score_failures(r: &Record) -> Vec<(Vec<String>, String)> {
             if !close(with_funds, total_s, 0.05) && !close(sum, total_s, 0.05) {
                 let mut cells: Vec<String> = (0..r.indicators.len()).map(|i| format!("indicators[{i}].score")).collect();
                 cells.push("total_score".into());
-                out.push((cells, format!("Σ 得分 {with_funds} ≠ total {total_s}")));
+                out.push((cells, format!("{SUM_SCORES} {with_funds} ≠ total {total_s}")));
             }
         }
     }
@@ -273,7 +280,7 @@ pub fn fund_failures(r: &Record, l: &Layout) -> Vec<(Vec<String>, String)> {
     for (i, f) in r.funds.iter().enumerate() {
         if let (Some(rate), Some(exec), Some(budget)) = (f.execution_rate, f.executed, f.annual_budget) {
             if budget > 0.0 && !close(rate, exec / budget * 100.0, 0.6) && !(rate >= 100.0 && exec >= budget) {
-                out.push((vec![format!("funds[{i}].execution_rate"), format!("funds[{i}].executed"), format!("funds[{i}].annual_budget")], format!("执行率 {rate}% ≠ {exec} / {budget}")));
+                out.push((vec![format!("funds[{i}].execution_rate"), format!("funds[{i}].executed"), format!("funds[{i}].annual_budget")], format!("{RATE_CHECK} {rate}% ≠ {exec} / {budget}")));
             }
         }
     }
@@ -303,7 +310,7 @@ pub fn fund_failures(r: &Record, l: &Layout) -> Vec<(Vec<String>, String)> {
                 .map(|(k, _)| format!("funds[{k}].{name}"))
                 .collect();
             let cells = if culprits.len() == 1 { culprits } else { vec![format!("funds[{total}].{name}")] };
-            out.push((cells, format!("年度资金总额 {name} {t} ≠ Σ parts {sum}")));
+            out.push((cells, format!("年度资金总额 {name} {t} ≠ {PARTS_SUM} {sum}")));
         }
     }
     out

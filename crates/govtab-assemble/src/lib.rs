@@ -495,19 +495,21 @@ fn one_digit_apart(a: &str, b: &str) -> bool {
 /// stays on them and leaves the cells read clean. Likewise a 执行率 that
 /// disagrees with amounts their column sums hold.
 fn narrow_sum_doubts(r: &mut Record) {
-    for prefix in ["Σ 分值", "Σ 得分"] {
+    use checks::{PARTS_SUM, RATE_CHECK, SUM_SCORES, SUM_WEIGHTS};
+    // a doubt other than a sum's
+    let own_doubt = |r: &Record, field: &str| r.flags.iter().any(|f| f.field == field && !f.reason.starts_with(SUM_WEIGHTS) && !f.reason.starts_with(SUM_SCORES));
+    for (prefix, mark) in [(SUM_WEIGHTS, "weight"), (SUM_SCORES, "score")] {
         let summed: Vec<String> = r.flags.iter().filter(|f| f.reason.starts_with(prefix)).map(|f| f.field.clone()).collect();
         if summed.is_empty() {
             continue;
         }
-        let own_doubt = |field: &str| r.flags.iter().any(|f| f.field == field && !f.reason.starts_with("Σ "));
         // the funds row's mark is part of the sum: unread, it explains it
-        let funds_mark = if prefix == "Σ 分值" { "funds[0].weight" } else { "funds[0].score" };
-        let funds_unread = r.funds.first().is_some_and(|f| if prefix == "Σ 分值" { f.weight.is_none() } else { f.score.is_none() }) && own_doubt(funds_mark);
-        if !funds_unread && !summed.iter().any(|c| own_doubt(c)) {
+        let funds_mark = format!("funds[0].{mark}");
+        let funds_unread = r.funds.first().is_some_and(|f| if mark == "weight" { f.weight.is_none() } else { f.score.is_none() }) && own_doubt(r, &funds_mark);
+        if !funds_unread && !summed.iter().any(|c| own_doubt(r, c)) {
             continue;
         }
-        let clean: Vec<String> = summed.iter().filter(|c| !own_doubt(c)).cloned().collect();
+        let clean: Vec<String> = summed.into_iter().filter(|c| !own_doubt(r, c)).collect();
         r.flags.retain(|f| !(f.reason.starts_with(prefix) && clean.contains(&f.field)));
     }
     // a 执行率 that disagrees with its row's amounts, the amounts each
@@ -517,18 +519,18 @@ fn narrow_sum_doubts(r: &mut Record) {
         "executed" => f.executed.is_some_and(|v| v != 0.0),
         _ => f.annual_budget.is_some_and(|v| v != 0.0),
     });
-    let sum_holds = |name: &str| parts(name) && !r.flags.iter().any(|f| f.reason.contains("Σ parts") && f.reason.contains(&format!(" {name} ")));
+    let sum_holds = |name: &str| parts(name) && !r.flags.iter().any(|f| f.reason.contains(PARTS_SUM) && f.reason.contains(&format!(" {name} ")));
     let held: Vec<String> = r
         .flags
         .iter()
-        .filter(|f| f.reason.starts_with("执行率 "))
+        .filter(|f| f.reason.starts_with(RATE_CHECK))
         .filter_map(|f| {
             let name = f.field.rsplit('.').next()?;
             (matches!(name, "executed" | "annual_budget") && sum_holds(name)).then(|| f.field.clone())
         })
         .collect();
     if !held.is_empty() {
-        r.flags.retain(|f| !(f.reason.starts_with("执行率 ") && held.contains(&f.field)));
+        r.flags.retain(|f| !(f.reason.starts_with(RATE_CHECK) && held.contains(&f.field)));
     }
 }
 
@@ -667,15 +669,7 @@ fn raw_cells(f: &FormDraft, rows: &[usize]) -> checks::RawCells {
         put(format!("indicators[{i}].score"), &d.score);
     }
     for (d, &i) in f.funds.iter().zip(rows) {
-        for (name, v) in [
-            ("initial_budget", &d.initial_budget),
-            ("annual_budget", &d.annual_budget),
-            ("executed", &d.executed),
-            ("weight", &d.weight),
-            ("execution_rate", &d.execution_rate),
-            ("score", &d.score),
-            ("amount", &d.amount),
-        ] {
+        for (name, v) in d.cells() {
             put(format!("funds[{i}].{name}"), v);
         }
     }

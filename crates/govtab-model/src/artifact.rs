@@ -185,6 +185,21 @@ pub struct FundDraft {
     pub at: Provenance,
 }
 
+impl FundDraft {
+    /// The row's value cells by record field name, in the record's order.
+    pub fn cells(&self) -> [(&'static str, &Option<String>); 7] {
+        [
+            ("initial_budget", &self.initial_budget),
+            ("annual_budget", &self.annual_budget),
+            ("executed", &self.executed),
+            ("weight", &self.weight),
+            ("execution_rate", &self.execution_rate),
+            ("score", &self.score),
+            ("amount", &self.amount),
+        ]
+    }
+}
+
 /// One row of the indicator table, cells in canonical columns, text as printed
 /// (after realign's structural repairs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -40,15 +40,7 @@ pub fn attach(doc: &Document, forms: &mut [FormDraft], vocab: &Vocabulary) {
     for f in forms.iter_mut() {
         let mut fields: Vec<(String, u32, u32, String)> = Vec::new();
         for (i, d) in f.funds.iter().enumerate() {
-            for (name, v) in [
-                ("initial_budget", &d.initial_budget),
-                ("annual_budget", &d.annual_budget),
-                ("executed", &d.executed),
-                ("weight", &d.weight),
-                ("execution_rate", &d.execution_rate),
-                ("score", &d.score),
-                ("amount", &d.amount),
-            ] {
+            for (name, v) in d.cells() {
                 if let Some(v) = v {
                     fields.push((format!("funds[{i}].{name}"), d.at.page, d.at.line, compact(v)));
                 }

@@ -6,7 +6,7 @@
 //! shapes of the document's own digits:
 //!
 //! 1. [`segment`]: the cell's rectangle (between its rules) is cut from the
-//!    upright picture, thresholded halfway between paper and ink, and split
+//!    upright picture, thresholded just under the paper ([`INK_FROM_PAPER`]), and split
 //!    into 8-connected components. Pieces that overlap in x join into one
 //!    symbol (a broken stroke, the rings of '%'). Symbols as tall as the
 //!    line are glyphs; a small one on the baseline in the gap between two
@@ -195,9 +195,10 @@ pub(super) fn crop(pic: &Picture, b: BBox) -> Option<Crop> {
 
 /// The symbols of a cell's ink. None when it is not one line of glyphs
 /// and points (or there is none).
-pub fn segment(crop: Crop) -> Option<CellInk> {
-    let Crop { cut, w: cw, paper, span, comps } = crop;
-    let weight = |x: usize, y: usize| ((paper - cut[y * cw + x] as f32) / span * 1.4).clamp(0.0, 1.0);
+pub fn segment(mut crop: Crop) -> Option<CellInk> {
+    let comps = std::mem::take(&mut crop.comps);
+    let cw = crop.w;
+    let weight = |x: usize, y: usize| crop.weight(x, y);
     let line_h = comps.iter().filter(|c| c.pixels.len() >= 10).map(|c| c.h()).max()?;
     if line_h < 8 {
         return None;
@@ -396,25 +397,36 @@ fn shape(s: &Comp, top: usize, line_h: f32, weight: impl Fn(usize, usize) -> f32
     }
     // blur 3×3 (a shift of a pixel costs little)
     let mut b = Box::new([0f32; CELLS]);
-    for y in 0..GH {
-        for x in 0..GW {
-            let mut acc = 0.0;
-            let mut n = 0.0;
-            for yy in y.saturating_sub(1)..(y + 2).min(GH) {
-                for xx in x.saturating_sub(1)..(x + 2).min(GW) {
-                    let k = if yy == y && xx == x { 2.0 } else { 1.0 };
-                    acc += k * g[yy * GW + xx].min(1.0);
-                    n += k;
-                }
-            }
-            b[y * GW + x] = acc / n;
-        }
-    }
+    blur(&g, GW, GH, &mut b[..]);
     b
 }
 
+/// A grid of ink (`w` × `h`, each cell capped at 1) blurred 3×3, the cell
+/// itself counted twice: a shape a pixel off costs little. Shared by the
+/// readers of the page picture.
+pub(super) fn blur(g: &[f32], w: usize, h: usize, out: &mut [f32]) {
+    for y in 0..h {
+        for x in 0..w {
+            let (mut acc, mut n) = (0.0, 0.0);
+            for yy in y.saturating_sub(1)..(y + 2).min(h) {
+                for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let k = if yy == y && xx == x { 2.0 } else { 1.0 };
+                    acc += k * g[yy * w + xx].min(1.0);
+                    n += k;
+                }
+            }
+            out[y * w + x] = acc / n;
+        }
+    }
+}
+
+/// Mean squared difference of two shapes of the same grid.
+pub(super) fn mean_square(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>() / a.len() as f32
+}
+
 fn dist(a: &[f32; CELLS], b: &[f32; CELLS]) -> f32 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>() / CELLS as f32
+    mean_square(a, b)
 }
 
 /// The characters of a well-formed number as printed: digits, '%', and the

@@ -98,19 +98,7 @@ impl LineInk {
             }
         }
         let mut out = Box::new([0f32; CELLS]);
-        for y in 0..G {
-            for x in 0..G {
-                let (mut acc, mut n) = (0.0, 0.0);
-                for yy in y.saturating_sub(1)..(y + 2).min(G) {
-                    for xx in x.saturating_sub(1)..(x + 2).min(G) {
-                        let k = if yy == y && xx == x { 2.0 } else { 1.0 };
-                        acc += k * g[yy * G + xx].min(1.0);
-                        n += k;
-                    }
-                }
-                out[y * G + x] = acc / n;
-            }
-        }
+        super::digits::blur(&g, G, G, &mut out[..]);
         out
     }
 
@@ -123,7 +111,7 @@ impl LineInk {
 }
 
 fn dist(a: &[f32; CELLS], b: &[f32; CELLS]) -> f32 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>() / CELLS as f32
+    super::digits::mean_square(a, b)
 }
 
 /// Ideograph templates learnt from one document.

@@ -216,15 +216,9 @@ fn read_same_prints(pages: &mut [Page], cells: &[(usize, usize, usize, prints::P
         let Some(read) = read else { continue };
         let cell = &mut pages[*p].lines[*l].cells[*c];
         let layer: String = cell.text.split_whitespace().collect();
-        if layer == read {
-            continue;
+        if layer != read {
+            take_reading(cell, read, repair::Kind::SamePrint, tally);
         }
-        tally.note(repair::Kind::SamePrint, 1, &cell.text, &read);
-        if cell.ocr_text.is_none() {
-            cell.ocr_text = Some(cell.text.clone());
-        }
-        cell.text = read.clone();
-        cell.pictured = Some(read);
     }
 }
 
@@ -238,14 +232,18 @@ fn read_glyphs(pages: &mut [Page], cells: &[(usize, usize, usize, prints::Print)
     let reader = glyphs::Reader::learn(cells.iter().zip(&texts).map(|((_, _, _, p), t)| (&p.ink, t.as_str())));
     for ((p, l, c, print), text) in cells.iter().zip(&texts) {
         let Some(read) = reader.read(&print.ink, text) else { continue };
-        let cell = &mut pages[*p].lines[*l].cells[*c];
-        tally.note(repair::Kind::Glyphs, 1, &cell.text, &read);
-        if cell.ocr_text.is_none() {
-            cell.ocr_text = Some(cell.text.clone());
-        }
-        cell.text = read.clone();
-        cell.pictured = Some(read);
+        take_reading(&mut pages[*p].lines[*l].cells[*c], read, repair::Kind::Glyphs, tally);
     }
+}
+
+/// A picture's reading replaces the cell's text; the OCR layer's text is
+/// kept (the first reader's `before`, when two read the cell), and the
+/// change counted.
+fn take_reading(cell: &mut Cell, read: String, kind: repair::Kind, tally: &mut repair::Tally) {
+    tally.note(kind, 1, &cell.text, &read);
+    let layer = std::mem::replace(&mut cell.text, read.clone());
+    cell.ocr_text.get_or_insert(layer);
+    cell.pictured = Some(read);
 }
 
 /// The same number written two ways ("30.0" and "30.00"), '%' alike.
@@ -265,11 +263,11 @@ fn read_pictured(pages: &mut [Page], inks: &[(usize, usize, usize, digits::CellI
         let Some(read) = templates.read(ink) else { continue };
         let cell = &mut pages[*p].lines[*l].cells[*c];
         let layer: String = cell.text.chars().filter(|c| !c.is_whitespace()).collect();
-        if !same_number(&layer, &read) {
-            tally.note(repair::Kind::Pictured, 1, &cell.text, &read);
-            cell.ocr_text = Some(std::mem::replace(&mut cell.text, read.clone()));
+        if same_number(&layer, &read) {
+            cell.pictured = Some(read);
+        } else {
+            take_reading(cell, read, repair::Kind::Pictured, tally);
         }
-        cell.pictured = Some(read);
     }
 }
 

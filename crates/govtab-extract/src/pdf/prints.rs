@@ -81,21 +81,8 @@ pub fn print(c: &Crop, sy: f32) -> Option<Print> {
             g[iy * cols + ix] += ink * gx * gy;
         }
     }
-    // blur 3×3
     let mut grid = vec![0f32; ROWS * cols];
-    for y in 0..ROWS {
-        for x in 0..cols {
-            let (mut acc, mut n) = (0.0, 0.0);
-            for yy in y.saturating_sub(1)..(y + 2).min(ROWS) {
-                for xx in x.saturating_sub(1)..(x + 2).min(cols) {
-                    let k = if yy == y && xx == x { 2.0 } else { 1.0 };
-                    acc += k * g[yy * cols + xx].min(1.0);
-                    n += k;
-                }
-            }
-            grid[y * cols + x] = acc / n;
-        }
-    }
+    super::digits::blur(&g, cols, ROWS, &mut grid);
     // specks strewn over a blank cell are no print
     let mean = grid.iter().sum::<f32>() / grid.len() as f32;
     if mean < MIN_INK {
